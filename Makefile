@@ -1,0 +1,62 @@
+# The README's commands. `make demo` runs the pipeline on generated sample data;
+# `make test` runs every check CI runs. Both set up .venv themselves.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+export DBT_PROFILES_DIR := $(CURDIR)
+export RFM_DUCKDB_PATH ?= warehouse/rfm.duckdb
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+
+DEMO_EVENTS ?= 1000000
+DEMO_DATA := data/uploads
+TEST_EVENTS ?= 20000
+
+.PHONY: demo test lint dbt-test pytest sample-data clean help
+
+help:
+	@echo "make demo   - build the project on generated sample data, print segments"
+	@echo "make test   - lint, dbt build on dirty test data, pytest"
+	@echo "make lint   - sqlfluff on models, macros and dbt tests"
+	@echo "make clean  - remove .venv, target, logs, warehouse and data"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@# The httpfs/aws DuckDB extensions ship as PyPI wheels; install them offline.
+	$(BIN)/python -m exporters.duckdb_extensions
+	touch $@
+
+$(DEMO_DATA):
+	$(BIN)/rfm-sample-data --events $(DEMO_EVENTS) --out data
+
+sample-data: $(STAMP) $(DEMO_DATA)
+
+demo: $(STAMP) $(DEMO_DATA)
+	@mkdir -p $(dir $(RFM_DUCKDB_PATH))
+	$(BIN)/dbt build --quiet --warn-error-options '{"error": []}'
+	$(BIN)/python -m exporters.summary
+
+lint: $(STAMP)
+	$(BIN)/sqlfluff lint models macros tests/dbt analyses
+
+# dbt build (models and every data/unit test) on generated data with malformed
+# rows of every kind, into a throwaway DuckDB file.
+dbt-test: $(STAMP)
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(BIN)/rfm-sample-data --events $(TEST_EVENTS) --dirty 0.05 --out "$$tmp/data"; \
+	RFM_DUCKDB_PATH="$$tmp/test.duckdb" RFM_DUCKDB_TEMP_DIRECTORY="$$tmp/spill" \
+	$(BIN)/dbt build --quiet --target-path "$$tmp/target" \
+	    --vars "{raw_events_path: '$$tmp/data/uploads/*.csv'}"; \
+	echo "dbt build on $(TEST_EVENTS) dirty sample events: ok"
+
+pytest: $(STAMP)
+	$(BIN)/python -m pytest
+
+test: lint dbt-test pytest
+
+clean:
+	rm -rf $(VENV) target logs warehouse data

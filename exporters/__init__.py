@@ -1,0 +1,1 @@
+"""RFM segmentation tooling: the reverse-ETL exporter, sample data and helpers."""

@@ -1,0 +1,24 @@
+{#
+    The date the RFM picture is taken on, as a SQL date expression. The var
+    as_of_date (YYYY-MM-DD) wins; without it, the UTC date of the latest
+    accepted upload event plus one day, as the AWS guidance does. Events at or
+    after this date are ignored everywhere.
+#}
+{% macro as_of_date() -%}
+    {%- set configured = var('as_of_date', none) -%}
+    {%- if configured is not none and configured | string | trim != '' -%}
+        {%- set text = configured | string | trim -%}
+        {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', text) -%}
+            {{ exceptions.raise_compiler_error(
+                "var as_of_date must look like YYYY-MM-DD, got '" ~ text ~ "'"
+            ) }}
+        {%- endif -%}
+        cast('{{ text }}' as date)
+    {%- else -%}
+        (
+            select
+                {{ dbt.dateadd('day', 1, 'cast(max(event_at) as date)') }}
+            from {{ ref('stg_uploads__events') }}
+        )
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,91 @@
+{#
+    Every buyer assigned to the nearest K-Means centroid, in the standardised
+    log1p space the model was fitted in. The fit runs on a bounded sample in
+    Python (int_clusters_fitted); assignment is plain SQL, so it scales with the
+    warehouse rather than with Python memory.
+#}
+with
+
+customers as (
+
+    select * from {{ ref('int_customers_summarized') }}
+
+),
+
+clusters as (
+
+    select * from {{ ref('int_clusters_fitted') }}
+
+),
+
+buyers as (
+
+    select
+        customer_id,
+        ln(1 + cast(recency_days as double)) as recency_log,
+        ln(1 + cast(frequency as double)) as frequency_log,
+        ln(1 + cast(monetary as double)) as monetary_log
+
+    from customers
+
+    where frequency > 0
+
+),
+
+distances as (
+
+    select
+        buyers.customer_id,
+        clusters.cluster_id,
+        power(
+            (buyers.recency_log - clusters.recency_log_mean)
+            / clusters.recency_log_std
+            - clusters.centroid_recency_z,
+            2
+        )
+        + power(
+            (buyers.frequency_log - clusters.frequency_log_mean)
+            / clusters.frequency_log_std
+            - clusters.centroid_frequency_z,
+            2
+        )
+        + power(
+            (buyers.monetary_log - clusters.monetary_log_mean)
+            / clusters.monetary_log_std
+            - clusters.centroid_monetary_z,
+            2
+        ) as squared_distance
+
+    from buyers
+
+    cross join clusters
+
+),
+
+nearest as (
+
+    select
+        *,
+        row_number() over (
+            partition by customer_id
+            order by squared_distance, cluster_id
+        ) as distance_rank
+
+    from distances
+
+),
+
+final as (
+
+    select
+        customer_id,
+        cast(cluster_id as integer) as cluster_id,
+        sqrt(squared_distance) as distance_to_centroid
+
+    from nearest
+
+    where distance_rank = 1
+
+)
+
+select * from final

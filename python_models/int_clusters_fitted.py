@@ -1,0 +1,219 @@
+"""K-Means on the RFM features: one row per fitted cluster.
+
+Fits scikit-learn K-Means on a bounded, deterministic sample of buyers
+(customers with at least one order), in the space of standardised
+log1p(recency_days), log1p(frequency) and log1p(monetary). Each output row holds
+the centroid in that space and in original units, the scaler used, the sample
+sizes, the silhouette and the inertia. Assignment of every buyer happens in SQL
+(int_customers_clustered), so only the sample ever enters Python.
+
+Cluster ids are canonical: 1 is the lowest-value cluster and k the highest,
+value being frequency_z + monetary_z - recency_z of the centroid, so an id keeps
+its meaning from run to run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.cluster import KMeans
+from sklearn.metrics import silhouette_score
+
+FEATURES = ("recency", "frequency", "monetary")
+AUTO_K_RANGE = range(3, 9)
+SILHOUETTE_SAMPLE_SIZE = 5000
+N_INIT = 10
+
+OUTPUT_COLUMNS = {
+    "cluster_id": "int64",
+    "cluster_count": "int64",
+    "recency_log_mean": "float64",
+    "recency_log_std": "float64",
+    "frequency_log_mean": "float64",
+    "frequency_log_std": "float64",
+    "monetary_log_mean": "float64",
+    "monetary_log_std": "float64",
+    "centroid_recency_z": "float64",
+    "centroid_frequency_z": "float64",
+    "centroid_monetary_z": "float64",
+    "centroid_recency_days": "float64",
+    "centroid_frequency": "float64",
+    "centroid_monetary": "float64",
+    "silhouette": "float64",
+    "inertia": "float64",
+    "sample_customers": "int64",
+    "sample_cluster_customers": "int64",
+    "fitted_k_candidates": "object",
+}
+
+
+def parse_k(setting: object) -> int | None:
+    """The rfm_clusters var as a fixed k, or None for 'auto'."""
+    text = str(setting).strip().lower()
+    if text in ("", "auto", "none"):
+        return None
+    if not text.isdigit() or not 2 <= int(text) <= 50:
+        raise ValueError(
+            f"var rfm_clusters must be 'auto' or a whole number from 2 to 50, "
+            f"got '{setting}'"
+        )
+    return int(text)
+
+
+def log_features(buyers: pd.DataFrame) -> np.ndarray:
+    """log1p of recency_days, frequency and monetary, as an (n, 3) array."""
+    columns = ["recency_days", "frequency", "monetary"]
+    return np.log1p(buyers[columns].to_numpy(dtype="float64"))
+
+
+def standardise(logs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Z-scores of each column, with the means and (never zero) deviations."""
+    means = logs.mean(axis=0)
+    stds = logs.std(axis=0)
+    stds = np.where(stds > 0, stds, 1.0)
+    return (logs - means) / stds, means, stds
+
+
+def fit_kmeans(points: np.ndarray, k: int, random_state: int) -> KMeans:
+    """One deterministic K-Means fit."""
+    return KMeans(n_clusters=k, n_init=N_INIT, random_state=random_state).fit(points)
+
+
+def silhouette(
+    points: np.ndarray, labels: np.ndarray, random_state: int
+) -> float | None:
+    """Silhouette on a bounded sub-sample; None when it is undefined."""
+    distinct = len(np.unique(labels))
+    if distinct < 2 or distinct >= len(points):
+        return None
+    return float(
+        silhouette_score(
+            points,
+            labels,
+            sample_size=min(SILHOUETTE_SAMPLE_SIZE, len(points)),
+            random_state=random_state,
+        )
+    )
+
+
+def choose_model(
+    points: np.ndarray, fixed_k: int | None, random_state: int
+) -> tuple[KMeans, float | None, str]:
+    """The fitted model, its silhouette and a record of the k values tried.
+
+    With a fixed k, that k (capped at the number of distinct points). With
+    auto, every k in 3..8 the data allows, keeping the best silhouette (the
+    smaller k on a tie).
+    """
+    distinct_points = len(np.unique(points, axis=0))
+    if fixed_k is not None:
+        k = max(1, min(fixed_k, distinct_points))
+        model = fit_kmeans(points, k, random_state)
+        return model, silhouette(points, model.labels_, random_state), str(k)
+
+    candidates = [k for k in AUTO_K_RANGE if k < distinct_points]
+    if not candidates:
+        k = max(1, min(min(AUTO_K_RANGE), distinct_points))
+        model = fit_kmeans(points, k, random_state)
+        return model, silhouette(points, model.labels_, random_state), str(k)
+
+    best = None
+    tried = []
+    for k in candidates:
+        model = fit_kmeans(points, k, random_state)
+        score = silhouette(points, model.labels_, random_state)
+        tried.append(f"{k}:{score:.4f}" if score is not None else f"{k}:")
+        if best is None or (score is not None and score > best[1]):
+            best = (model, score)
+    return best[0], best[1], "|".join(tried)
+
+
+def canonical_order(centroids: np.ndarray) -> np.ndarray:
+    """Original cluster indexes from lowest to highest value.
+
+    Value is frequency_z + monetary_z - recency_z; ties fall back to monetary,
+    then frequency, then recency, so the order is total and reproducible.
+    """
+    recency, frequency, monetary = centroids[:, 0], centroids[:, 1], centroids[:, 2]
+    value = frequency + monetary - recency
+    return np.lexsort((-recency, frequency, monetary, value))
+
+
+def empty_clusters() -> pd.DataFrame:
+    """The output frame with no rows (no buyers yet)."""
+    return pd.DataFrame(
+        {name: pd.Series(dtype=dtype) for name, dtype in OUTPUT_COLUMNS.items()}
+    )
+
+
+def fit_clusters(
+    sample: pd.DataFrame, k_setting: object, random_state: int
+) -> pd.DataFrame:
+    """One row per canonical cluster, fitted on `sample`.
+
+    `sample` has recency_days, frequency and monetary, one row per buyer
+    (a customer with at least one order). Its row order does not matter.
+    """
+    fixed_k = parse_k(k_setting)
+    if sample.empty:
+        return empty_clusters()
+    logs = log_features(sample)
+    points, means, stds = standardise(logs)
+    model, score, tried = choose_model(points, fixed_k, random_state)
+
+    order = canonical_order(model.cluster_centers_)
+    centroids_z = model.cluster_centers_[order]
+    centroids = np.expm1(centroids_z * stds + means)
+    sizes = np.bincount(model.labels_, minlength=len(order))[order]
+
+    rows = {
+        "cluster_id": np.arange(1, len(order) + 1),
+        "cluster_count": np.full(len(order), len(order)),
+        "silhouette": np.full(len(order), np.nan if score is None else score),
+        "inertia": np.full(len(order), float(model.inertia_)),
+        "sample_customers": np.full(len(order), len(sample)),
+        "sample_cluster_customers": sizes,
+        "fitted_k_candidates": [tried] * len(order),
+    }
+    for position, feature in enumerate(FEATURES):
+        rows[f"{feature}_log_mean"] = np.full(len(order), means[position])
+        rows[f"{feature}_log_std"] = np.full(len(order), stds[position])
+        rows[f"centroid_{feature}_z"] = centroids_z[:, position]
+    rows["centroid_recency_days"] = centroids[:, 0]
+    rows["centroid_frequency"] = centroids[:, 1]
+    rows["centroid_monetary"] = centroids[:, 2]
+    return pd.DataFrame(rows)[list(OUTPUT_COLUMNS)].astype(OUTPUT_COLUMNS)
+
+
+def parse_sample_size(setting: object) -> int:
+    """The rfm_kmeans_sample_size var as a positive whole number."""
+    text = str(setting).strip()
+    if not text.isdigit() or int(text) < 100:
+        raise ValueError(
+            f"var rfm_kmeans_sample_size must be a whole number >= 100, "
+            f"got '{setting}'"
+        )
+    return int(text)
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    sample_size = parse_sample_size(dbt.config.get("rfm_kmeans_sample_size"))
+    # The sample is the first buyers by a hash of customer_id: independent of
+    # row order, and mostly the same customers as the data grows. DuckDB picks
+    # them with a top-n, so only the sample reaches Python.
+    sample = (
+        dbt.ref("int_customers_summarized")
+        .filter("frequency > 0")
+        .order("hash(customer_id), customer_id")
+        .limit(sample_size)
+        .project("recency_days, frequency, monetary")
+        .arrow()
+    )
+    if hasattr(sample, "read_all"):
+        sample = sample.read_all()
+    return fit_clusters(
+        sample.to_pandas(),
+        k_setting=dbt.config.get("rfm_clusters"),
+        random_state=int(dbt.config.get("rfm_kmeans_random_state")),
+    )
