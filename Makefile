@@ -41,7 +41,7 @@ demo: $(STAMP) $(DEMO_DATA)
 	$(BIN)/python -m exporters.summary
 
 lint: $(STAMP)
-	$(BIN)/sqlfluff lint models macros tests/dbt analyses
+	$(BIN)/sqlfluff lint models tests/dbt
 
 # dbt build (models and every data/unit test) on generated data with malformed
 # rows of every kind, into a throwaway DuckDB file.

@@ -11,8 +11,8 @@ purchases_before_as_of as (
     select
         customer_id,
         event_at,
-        unit_price * quantity as line_revenue,
-        quantity
+        quantity,
+        unit_price * quantity as line_revenue
 
     from events
 

@@ -11,10 +11,10 @@ rules as (
 scores as (
 
     {% for score in range(1, bins + 1) -%}
-    select {{ score }} as score
-    {%- if not loop.last %}
-    union all
-    {% endif -%}
+        select {{ score }} as score
+        {%- if not loop.last %}
+            union all
+        {% endif -%}
     {%- endfor %}
 
 ),
@@ -71,8 +71,8 @@ final as (
         cells.r_score,
         cells.f_score,
         cells.m_score,
-        coalesce(first_matches.segment_name, 'Others') as rfm_segment,
-        first_matches.priority as rule_priority
+        first_matches.priority as rule_priority,
+        coalesce(first_matches.segment_name, 'Others') as rfm_segment
 
     from cells
 

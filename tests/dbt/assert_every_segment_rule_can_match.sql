@@ -21,7 +21,9 @@ cells as (
 
 rules_never_chosen as (
 
-    select rules.segment_name, rules.priority
+    select
+        rules.segment_name,
+        rules.priority
 
     from rules
 

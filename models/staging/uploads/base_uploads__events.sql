@@ -25,39 +25,39 @@ trimmed as (
 
     select
         filename as source_file,
+        eventname as raw_event_name,
+
+        productcode as raw_product_code,
+        productname as raw_product_name,
+        productdescription as raw_product_description,
+        unitprice as raw_unit_price,
+        quantity as raw_quantity,
+        customerid as raw_customer_id,
+        username as raw_username,
+        channeltype as raw_channel_type,
+        address as raw_address,
+        city as raw_city,
+        state as raw_state,
+        country as raw_country,
+        date as raw_event_time,
         scan_position
         - min(scan_position) over (partition by filename)
         + 1 as source_row_number,
 
-        EventName as raw_event_name,
-        ProductCode as raw_product_code,
-        ProductName as raw_product_name,
-        ProductDescription as raw_product_description,
-        UnitPrice as raw_unit_price,
-        Quantity as raw_quantity,
-        CustomerID as raw_customer_id,
-        Username as raw_username,
-        ChannelType as raw_channel_type,
-        Address as raw_address,
-        City as raw_city,
-        State as raw_state,
-        Country as raw_country,
-        Date as raw_event_time,
-
-        nullif(trim(EventName), '') as event_name_text,
-        nullif(trim(ProductCode), '') as product_code,
-        nullif(trim(ProductName), '') as product_name,
-        nullif(trim(ProductDescription), '') as product_description,
-        nullif(replace(trim(UnitPrice), ',', ''), '') as unit_price_text,
-        nullif(trim(Quantity), '') as quantity_text,
-        nullif(trim(CustomerID), '') as customer_id,
-        nullif(trim(Username), '') as username,
-        upper(nullif(trim(ChannelType), '')) as channel_type,
-        nullif(trim(Address), '') as address,
-        nullif(trim(City), '') as city,
-        nullif(trim(State), '') as state,
-        upper(nullif(trim(Country), '')) as country,
-        nullif(trim(Date), '') as event_time_text
+        nullif(trim(eventname), '') as event_name_text,
+        nullif(trim(productcode), '') as product_code,
+        nullif(trim(productname), '') as product_name,
+        nullif(trim(productdescription), '') as product_description,
+        nullif(replace(trim(unitprice), ',', ''), '') as unit_price_text,
+        nullif(trim(quantity), '') as quantity_text,
+        nullif(trim(customerid), '') as customer_id,
+        nullif(trim(username), '') as username,
+        upper(nullif(trim(channeltype), '')) as channel_type,
+        nullif(trim(address), '') as address,
+        nullif(trim(city), '') as city,
+        nullif(trim(state), '') as state,
+        upper(nullif(trim(country), '')) as country,
+        nullif(trim(date), '') as event_time_text
 
     from numbered
 
@@ -107,24 +107,24 @@ duplicates_ranked as (
         case
             when invalid_reason is null
                 then row_number() over (
-                    partition by
-                        invalid_reason,
-                        customer_id,
-                        event_type,
-                        event_at,
-                        lower(product_code),
-                        lower(product_name),
-                        lower(product_description),
-                        unit_price,
-                        quantity_number,
-                        lower(username),
-                        channel_type,
-                        lower(address),
-                        lower(city),
-                        lower(state),
-                        country
-                    order by source_file, source_row_number
-                )
+                        partition by
+                            invalid_reason,
+                            customer_id,
+                            event_type,
+                            event_at,
+                            lower(product_code),
+                            lower(product_name),
+                            lower(product_description),
+                            unit_price,
+                            quantity_number,
+                            lower(username),
+                            channel_type,
+                            lower(address),
+                            lower(city),
+                            lower(state),
+                            country
+                        order by source_file, source_row_number
+                    )
         end as occurrence
 
     from flagged
