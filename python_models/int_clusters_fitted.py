@@ -70,7 +70,7 @@ def standardise(logs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Z-scores of each column, with the means and (never zero) deviations."""
     means = logs.mean(axis=0)
     stds = logs.std(axis=0)
-    stds = np.where(stds > 0, stds, 1.0)
+    stds = np.where(stds > 1e-9, stds, 1.0)
     return (logs - means) / stds, means, stds
 
 
@@ -158,6 +158,8 @@ def fit_clusters(
     if sample.empty:
         return empty_clusters()
     logs = log_features(sample)
+    # Sorted rows: K-Means++ seeding depends on row order, the answer must not.
+    logs = logs[np.lexsort(logs.T[::-1])]
     points, means, stds = standardise(logs)
     model, score, tried = choose_model(points, fixed_k, random_state)
 
