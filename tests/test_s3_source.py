@@ -1,0 +1,80 @@
+"""Upload files are read from an s3:// glob through DuckDB httpfs (moto's S3)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import boto3
+import duckdb
+import pytest
+from moto.server import ThreadedMotoServer
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURE = REPO / "tests" / "fixtures" / "uploads"
+DBT = Path(sys.executable).with_name("dbt")
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture()
+def s3_endpoint(monkeypatch):
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
+    server.start()
+    host, port = server.get_host_and_port()
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    yield f"{host}:{port}"
+    server.stop()
+
+
+def test_build_reads_an_s3_glob(s3_endpoint, tmp_path):
+    s3 = boto3.client("s3", endpoint_url=f"http://{s3_endpoint}")
+    s3.create_bucket(Bucket="landing")
+    for path in sorted(FIXTURE.glob("*.csv")):
+        s3.upload_file(str(path), "landing", f"uploads/{path.name}")
+    s3.put_object(Bucket="landing", Key="elsewhere/ignored.csv", Body=b"x\n1\n")
+
+    env = {
+        **os.environ,
+        "DBT_PROFILES_DIR": str(REPO),
+        "RFM_DUCKDB_PATH": str(tmp_path / "s3.duckdb"),
+        "RFM_DUCKDB_TEMP_DIRECTORY": str(tmp_path / "spill"),
+        "RFM_S3_ENDPOINT": s3_endpoint,
+        "RFM_S3_URL_STYLE": "path",
+        "RFM_S3_USE_SSL": "false",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    result = subprocess.run(
+        [
+            str(DBT), "build", "--no-partial-parse",
+            "--select", "+stg_uploads__events", "+rejected_events",
+            "--target-path", str(tmp_path / "target"),
+            "--log-path", str(tmp_path / "logs"),
+            "--vars", "{raw_events_path: 's3://landing/uploads/*.csv'}",
+        ],
+        cwd=REPO, env=env, capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+
+    con = duckdb.connect(str(tmp_path / "s3.duckdb"), read_only=True)
+    try:
+        files = con.execute(
+            "select source_file, count(*) from stg_uploads__events group by 1 order by 1"
+        ).fetchall()
+        rejected = con.execute("select count(*) from rejected_events").fetchone()[0]
+    finally:
+        con.close()
+    assert files == [
+        ("s3://landing/uploads/a.csv", 8),
+        ("s3://landing/uploads/b.csv", 1),
+    ]
+    assert rejected == 7
