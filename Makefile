@@ -14,12 +14,14 @@ DEMO_EVENTS ?= 1000000
 DEMO_DATA := data/uploads
 TEST_EVENTS ?= 20000
 
-.PHONY: help demo test lint dbt-test pytest sample-data clean
+.PHONY: help demo test lint dbt-test pytest sample-data dashboard screenshots clean
 
 help:
 	@echo "make demo   - build the project on generated sample data, print segments"
 	@echo "make test   - lint, dbt build on dirty test data, pytest"
 	@echo "make lint   - sqlfluff on models and dbt tests"
+	@echo "make dashboard   - Streamlit dashboard on the demo warehouse (PORT, default 8501)"
+	@echo "make screenshots - every dashboard page in headless Chromium, PNGs in screenshots/"
 	@echo "make clean  - remove .venv, target, logs, warehouse and data"
 
 $(STAMP): pyproject.toml
@@ -60,6 +62,17 @@ pytest: $(STAMP)
 	$(BIN)/python -m pytest
 
 test: lint dbt-test pytest
+
+PORT ?= 8501
+
+dashboard: $(STAMP)
+	$(BIN)/streamlit run dashboard/app.py --server.port $(PORT) --server.headless true \
+	    --browser.gatherUsageStats false
+
+# Needs Debian's chromium and chromium-driver (installed here when missing).
+screenshots: $(STAMP)
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
+	$(BIN)/python dashboard/screenshots.py --out screenshots
 
 clean:
 	rm -rf $(VENV) target logs warehouse data
