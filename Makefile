@@ -45,7 +45,7 @@ demo: $(STAMP) $(DEMO_DATA)
 # The dbt templater compiles the project; it gets a throwaway DuckDB file.
 lint: $(STAMP)
 	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
-	RFM_DUCKDB_PATH="$$tmp/lint.duckdb" $(BIN)/sqlfluff lint models tests/dbt
+	RFM_DUCKDB_PATH="$$tmp/lint.duckdb" $(BIN)/sqlfluff lint models tests/dbt analyses snapshots
 
 # dbt build (models and every data/unit test) on generated data with malformed
 # rows of every kind, into a throwaway DuckDB file.
