@@ -35,7 +35,10 @@ DBT = Path(sys.executable).with_name("dbt")
 pytestmark = pytest.mark.e2e
 
 
-def dbt_build(tmp: Path, extra_vars: dict[str, str]) -> subprocess.CompletedProcess:
+def dbt_build(
+    tmp: Path, extra_vars: dict[str, str], *args: str
+) -> subprocess.CompletedProcess:
+    """`dbt build` into tmp/rfm.duckdb with the given vars and extra arguments."""
     env = {
         **os.environ,
         "DBT_PROFILES_DIR": str(REPO),
@@ -50,6 +53,7 @@ def dbt_build(tmp: Path, extra_vars: dict[str, str]) -> subprocess.CompletedProc
             "--target-path", str(tmp / "target"),
             "--log-path", str(tmp / "logs"),
             "--vars", "{" + variables + "}",
+            *args,
         ],
         cwd=REPO, env=env, capture_output=True, text=True, check=False,
     )

@@ -1,13 +1,75 @@
 {#
-    Every input row exactly once: raw values kept for the quarantine, parsed and
-    typed values for staging, and the first reason (if any) the row is rejected.
-    Materialised once so that accepted and rejected rows come from one scan.
+    Every input row exactly once: parsed and typed values for staging, the
+    first reason (if any) the row is rejected, and its raw values when it is.
+    Materialised once so accepted and rejected rows come from one scan.
+
+    Incremental, file by file: a run reads only the files that are new or
+    changed since they were loaded (upload_files_to_load), and a changed file
+    replaces its earlier rows (delete+insert on source_file). A row equal to an
+    accepted row of another file, from this run or an earlier one, is a
+    duplicate: the same file uploaded twice, or under another name, adds
+    nothing.
 #}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='source_file',
+    on_schema_change='fail',
+) }}
+
+{%- set path = var('raw_events_path') -%}
+{%- set has_files = glob_matches_files(path) -%}
+{%- set files = upload_files_to_load(path) if has_files else [] -%}
+{%- if execute and not has_files -%}
+    {{ exceptions.warn("No upload file matches raw_events_path '" ~ path ~ "'") }}
+{%- endif -%}
+{%- set file_list -%}
+    {%- for file in files or [] -%}
+        '{{ file.path | replace("'", "''") }}'{{ ', ' if not loop.last }}
+    {%- endfor -%}
+{%- endset %}
+
 with
 
+{% if has_files -%}
 source as (
 
     select * from {{ source('uploads', 'events') }}
+    {%- if is_incremental() and files is not none %}
+    {# Inlined names, so DuckDB opens no other file. #}
+    where filename in ({{ file_list if files else 'null' }})
+    {%- endif %}
+
+),
+{%- else -%}
+{# No file matches the glob yet: an empty batch of the source's shape. #}
+source as (
+
+    {{ empty_upload_source() }}
+
+),
+{%- endif %}
+
+files as (
+
+    {% if files -%}
+    {%- for file in files %}
+    select
+        '{{ file.path | replace("'", "''") }}' as source_file,
+        cast({{ file.size }} as bigint) as file_size,
+        cast('{{ file.modified_at[:19] }}' as timestamp) as file_modified_at
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+    {%- else -%}
+    select
+        cast(null as varchar) as source_file,
+        cast(null as bigint) as file_size,
+        cast(null as timestamp) as file_modified_at
+
+    where 1 = 0
+    {%- endif %}
 
 ),
 
@@ -25,8 +87,8 @@ trimmed as (
 
     select
         filename as source_file,
-        eventname as raw_event_name,
 
+        eventname as raw_event_name,
         productcode as raw_product_code,
         productname as raw_product_name,
         productdescription as raw_product_description,
@@ -92,7 +154,21 @@ flagged as (
                 or quantity_number <> floor(quantity_number)
                 then 'invalid_quantity'
             when quantity_number < 0 then 'negative_quantity'
-        end as invalid_reason
+        end as invalid_reason,
+        {{ row_fingerprint([
+            'event_type',
+            'lower(product_code)',
+            'lower(product_name)',
+            'lower(product_description)',
+            'unit_price',
+            'quantity_number',
+            'lower(username)',
+            'channel_type',
+            'lower(address)',
+            'lower(city)',
+            'lower(state)',
+            'country',
+        ]) }} as row_fingerprint
 
     from parsed
 
@@ -100,78 +176,115 @@ flagged as (
 
 {# A duplicate is an otherwise valid row equal, after trimming, casing and
    parsing, to a valid row earlier in file order; the first one is kept. #}
-duplicates_ranked as (
+ranked_in_batch as (
 
     select
         *,
         case
             when invalid_reason is null
                 then row_number() over (
-                        partition by
-                            invalid_reason,
-                            customer_id,
-                            event_type,
-                            event_at,
-                            lower(product_code),
-                            lower(product_name),
-                            lower(product_description),
-                            unit_price,
-                            quantity_number,
-                            lower(username),
-                            channel_type,
-                            lower(address),
-                            lower(city),
-                            lower(state),
-                            country
-                        order by source_file, source_row_number
-                    )
+                    partition by customer_id, event_at, row_fingerprint
+                    order by source_file, source_row_number
+                )
         end as occurrence
 
     from flagged
 
 ),
 
+{% if is_incremental() -%}
+accepted_earlier as (
+
+    select
+        customer_id,
+        event_at,
+        row_fingerprint
+
+    from {{ this }}
+
+    where rejection_reason is null
+        {%- if files %}
+        and source_file not in ({{ file_list }})
+        {%- endif %}
+
+),
+{%- endif %}
+
+checked as (
+
+    select
+        ranked_in_batch.*,
+        coalesce(
+            ranked_in_batch.invalid_reason,
+            case
+                when ranked_in_batch.occurrence > 1 then 'duplicate_row'
+                {%- if is_incremental() %}
+                when accepted_earlier.row_fingerprint is not null
+                    then 'duplicate_row'
+                {%- endif %}
+            end
+        ) as rejection_reason
+
+    from ranked_in_batch
+
+    {%- if is_incremental() %}
+
+    left join accepted_earlier
+        on ranked_in_batch.customer_id = accepted_earlier.customer_id
+        and ranked_in_batch.event_at = accepted_earlier.event_at
+        and ranked_in_batch.row_fingerprint = accepted_earlier.row_fingerprint
+        and ranked_in_batch.invalid_reason is null
+    {%- endif %}
+
+),
+
 final as (
 
     select
-        source_file,
-        source_row_number,
-        raw_event_name,
-        raw_product_code,
-        raw_product_name,
-        raw_product_description,
-        raw_unit_price,
-        raw_quantity,
-        raw_customer_id,
-        raw_username,
-        raw_channel_type,
-        raw_address,
-        raw_city,
-        raw_state,
-        raw_country,
-        raw_event_time,
-        customer_id,
-        event_type,
-        event_at,
-        product_code,
-        product_name,
-        product_description,
-        unit_price,
+        checked.source_file,
+        checked.source_row_number,
+        files.file_size,
+        files.file_modified_at,
         cast(
-            case when invalid_reason is null then quantity_number end as integer
+            '{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp
+        ) as loaded_at,
+        checked.row_fingerprint,
+        checked.rejection_reason,
+        {# Raw values are kept for rejected rows only: the quarantine needs
+           them, and accepted rows have their parsed values. #}
+        {%- for column in [
+            'event_name', 'product_code', 'product_name', 'product_description',
+            'unit_price', 'quantity', 'customer_id', 'username', 'channel_type',
+            'address', 'city', 'state', 'country', 'event_time',
+        ] %}
+        case
+            when checked.rejection_reason is not null
+                then checked.raw_{{ column }}
+        end as raw_{{ column }},
+        {%- endfor %}
+        checked.customer_id,
+        checked.event_type,
+        checked.event_at,
+        checked.product_code,
+        checked.product_name,
+        checked.product_description,
+        checked.unit_price,
+        cast(
+            case
+                when checked.invalid_reason is null then checked.quantity_number
+            end as integer
         ) as quantity,
-        username,
-        channel_type,
-        address,
-        city,
-        state,
-        country,
-        coalesce(
-            invalid_reason,
-            case when occurrence > 1 then 'duplicate_row' end
-        ) as rejection_reason
+        checked.username,
+        checked.channel_type,
+        checked.address,
+        checked.city,
+        checked.state,
+        checked.country
 
-    from duplicates_ranked
+    from checked
+
+    left join files
+        on checked.source_file = files.source_file
 
 )
 

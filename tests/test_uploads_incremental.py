@@ -1,0 +1,91 @@
+"""Upload files are loaded once each; copies add nothing; changed files reload.
+
+Runs `dbt build` on a landing folder as files arrive and compares the result
+with a full refresh of the same folder.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import pytest
+
+from tests.test_pipeline_e2e import FIXTURE, dbt_build
+
+pytestmark = pytest.mark.e2e
+
+SEGMENTS = (
+    "select customer_id, recency_days, frequency, monetary, rfm_score, rfm_segment"
+    " from customer_segments order by customer_id"
+)
+
+
+def query(path, sql):
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def build(tmp, landing, *flags):
+    result = dbt_build(
+        tmp,
+        {
+            "raw_events_path": f"{landing}/*.csv",
+            "clickstream_path": f"{tmp}/none/*.jsonl",
+        },
+        *flags,
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+    return tmp / "rfm.duckdb"
+
+
+def test_files_load_once_and_copies_change_nothing(tmp_path):
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    shutil.copy(FIXTURE / "a.csv", landing / "a.csv")
+    warehouse = build(tmp_path / "run", landing)
+    first_load = query(warehouse, "select distinct loaded_at from base_uploads__events")
+
+    # b.csv arrives, then a copy of a.csv under another name.
+    shutil.copy(FIXTURE / "b.csv", landing / "b.csv")
+    build(tmp_path / "run", landing)
+    before_copy = query(warehouse, SEGMENTS)
+    shutil.copy(FIXTURE / "a.csv", landing / "a_again.csv")
+    build(tmp_path / "run", landing)
+
+    assert query(warehouse, SEGMENTS) == before_copy
+    per_file = query(
+        warehouse,
+        "select regexp_extract(source_file, '[^/]+$'), count(*),"
+        " count(*) filter (where rejection_reason = 'duplicate_row'),"
+        " count(distinct loaded_at)"
+        " from base_uploads__events group by 1 order by 1",
+    )
+    assert per_file == [("a.csv", 8, 0, 1), ("a_again.csv", 8, 8, 1), ("b.csv", 8, 2, 1)]
+    # a.csv was read by the first run only.
+    assert query(
+        warehouse,
+        "select distinct loaded_at from base_uploads__events"
+        " where source_file like '%/a.csv'",
+    ) == first_load
+
+    # A changed file replaces its earlier rows.
+    with open(landing / "b.csv", "a", encoding="utf-8") as handle:
+        handle.write(
+            "PURCHASED,p9,Big Bag,a bag,40.00,1,008,bo,SMS,+6421555123,"
+            'Wellington,Wellington,NZL,"Tue, 09 Jan 2024 10:00:00 +0000"\n'
+        )
+    build(tmp_path / "run", landing)
+    assert query(
+        warehouse,
+        "select count(*), count(rejection_reason) from base_uploads__events"
+        " where source_file like '%/b.csv'",
+    ) == [(9, 7)]
+    incremental = query(warehouse, SEGMENTS)
+    assert ("008", 2, 2) in [(c, f, r) for c, r, f, *_ in incremental]
+
+    full = build(tmp_path / "full", landing, "--full-refresh")
+    assert query(full, SEGMENTS) == incremental
