@@ -14,12 +14,13 @@ DEMO_EVENTS ?= 1000000
 DEMO_DATA := data/uploads
 TEST_EVENTS ?= 20000
 
-.PHONY: help demo test lint dbt-test pytest sample-data dashboard screenshots clean
+.PHONY: help demo test lint dbt-test pytest sample-data dashboard screenshots metrics clean
 
 help:
 	@echo "make demo   - build the project on generated sample data, print segments"
 	@echo "make test   - lint, dbt build on dirty test data, pytest"
 	@echo "make lint   - sqlfluff on models and dbt tests"
+	@echo "make metrics     - a sample MetricFlow query on the demo warehouse"
 	@echo "make dashboard   - Streamlit dashboard on the demo warehouse (PORT, default 8501)"
 	@echo "make screenshots - every dashboard page in headless Chromium, PNGs in screenshots/"
 	@echo "make clean  - remove .venv, target, logs, warehouse and data"
@@ -74,5 +75,21 @@ screenshots: $(STAMP)
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
 	$(BIN)/python dashboard/screenshots.py --out screenshots
 
+# MetricFlow lives in its own venv: it wants a newer click than dbt-core 1.11's.
+MF_VENV := .venv-metrics
+MF_STAMP := $(MF_VENV)/.installed-stamp
+
+$(MF_STAMP):
+	$(PYTHON) -m venv $(MF_VENV)
+	$(MF_VENV)/bin/pip install --quiet dbt-core==1.11.16 dbt-duckdb==1.11.1 \
+	    duckdb==1.5.5 dbt-metricflow==0.15.0
+	touch $@
+
+metrics: $(MF_STAMP)
+	@test -f $(RFM_DUCKDB_PATH) || (echo "no warehouse at $(RFM_DUCKDB_PATH): run make demo first" >&2; exit 1)
+	$(MF_VENV)/bin/dbt parse --quiet
+	$(MF_VENV)/bin/mf query --metrics customers,revenue,average_order_value \
+	    --group-by customer__rfm_segment --order -revenue
+
 clean:
-	rm -rf $(VENV) target logs warehouse data
+	rm -rf $(VENV) $(MF_VENV) target logs warehouse data
