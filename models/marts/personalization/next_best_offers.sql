@@ -1,0 +1,129 @@
+{#
+    One offer per customer: of the offers running on the as-of date and open
+    to the customer's segment, the one whose product the customer has the
+    highest affinity to; without any affinity, the one whose product is most
+    popular in the segment, then overall (cold start). Remaining ties go to
+    the lowest offer_id, so the choice is the same run after run.
+#}
+with
+
+customers as (
+
+    select * from {{ ref('customer_segments') }}
+
+),
+
+offers as (
+
+    select * from {{ ref('int_offers_segmented') }}
+
+),
+
+affinities as (
+
+    select * from {{ ref('int_customer_products_scored') }}
+
+),
+
+popularity as (
+
+    select * from {{ ref('int_segment_products_scored') }}
+
+),
+
+candidate_offers as (
+
+    select
+        customers.customer_id,
+        offers.offer_id,
+        offers.offer_name,
+        offers.product_id,
+        offers.discount_percent,
+        coalesce(affinities.affinity_score, 0) as affinity_score,
+        coalesce(segment_popularity.popularity_score, 0)
+            as segment_popularity_score,
+        coalesce(overall_popularity.popularity_score, 0)
+            as overall_popularity_score
+
+    from customers
+
+    inner join offers
+        on customers.rfm_segment = offers.rfm_segment
+
+    left join affinities
+        on customers.customer_id = affinities.customer_id
+        and offers.product_id = affinities.product_id
+
+    left join popularity as segment_popularity
+        on customers.rfm_segment = segment_popularity.rfm_segment
+        and offers.product_id = segment_popularity.product_id
+
+    left join popularity as overall_popularity
+        on overall_popularity.rfm_segment = 'all'
+        and offers.product_id = overall_popularity.product_id
+
+),
+
+candidate_offers_ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by customer_id
+            order by
+                affinity_score desc,
+                segment_popularity_score desc,
+                overall_popularity_score desc,
+                offer_id asc
+        ) as offer_rank
+
+    from candidate_offers
+
+),
+
+best_offers as (
+
+    select
+        customer_id,
+        offer_id,
+        offer_name,
+        product_id,
+        discount_percent,
+        case
+            when affinity_score > 0 then affinity_score
+            when segment_popularity_score > 0 then segment_popularity_score
+            else overall_popularity_score
+        end as offer_score,
+        case
+            when affinity_score > 0 then 'affinity'
+            else 'cold_start'
+        end as reason
+
+    from candidate_offers_ranked
+
+    where offer_rank = 1
+
+),
+
+final as (
+
+    select
+        cast(customers.customer_id as varchar) as customer_id,
+        cast(customers.as_of_date as date) as as_of_date,
+        cast(customers.rfm_segment as varchar) as rfm_segment,
+        cast(best_offers.offer_id as varchar) as offer_id,
+        cast(best_offers.offer_name as varchar) as offer_name,
+        cast(best_offers.product_id as varchar) as product_id,
+        cast(best_offers.discount_percent as decimal(5, 2)) as discount_percent,
+        cast(best_offers.offer_score as double) as offer_score,
+        cast(coalesce(best_offers.reason, 'no_eligible_offer') as varchar)
+            as reason
+
+    from customers
+
+    left join best_offers
+        on customers.customer_id = best_offers.customer_id
+
+)
+
+select * from final

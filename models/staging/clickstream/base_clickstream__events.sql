@@ -1,0 +1,272 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['source_file', 'source_row_number'],
+        on_schema_change='fail',
+    )
+}}
+
+{#
+    Every non-empty clickstream line exactly once: the line as read, the parsed
+    and typed values, and the first reason (if any) it is rejected. Both
+    stg_clickstream__events and rejected_events read this table, so no line can
+    be in neither or both.
+
+    Incremental by file: capture files are written once and never changed, so
+    a run reads only the files it has not loaded before (listed when the run
+    starts; none means nothing to read), whatever the times of their events: a
+    late event is loaded, never dropped.
+
+    Delivery is at least once: of the valid lines with one event_id, the first
+    by file name and line wins and the others are redelivered_event. A new line
+    whose event_id was loaded before is ranked again with those earlier
+    deliveries, and an earlier row whose outcome changes is written again, so
+    an incremental run ends where a full refresh does in any file order.
+
+    A clickstream_path that matches no file is not an error: DuckDB cannot read
+    an empty glob, so the model reads an empty relation instead, and warns.
+#}
+
+{%- set has_files = glob_matches_files(var('clickstream_path')) -%}
+{%- if not has_files -%}
+    {%- do exceptions.warn(
+        "No file matches clickstream_path '" ~ var('clickstream_path')
+        ~ "': the clickstream models build empty."
+    ) -%}
+{%- endif -%}
+{%- set new_files = none -%}
+{%- if has_files and is_incremental() -%}
+    {%- set new_files = unloaded_files(var('clickstream_path'), this) -%}
+{%- endif -%}
+{%- if has_files and new_files != [] -%}
+    {%- set lines = source('clickstream', 'events') -%}
+{%- else -%}
+    {%- set lines = "(select cast(null as varchar) as filename,"
+        ~ " cast(null as bigint) as line_number,"
+        ~ " cast(null as varchar) as line_text where 1 = 0)" -%}
+{%- endif %}
+
+with
+
+source as (
+
+    select * from {{ lines }}
+
+),
+
+{% if is_incremental() -%}
+loaded as (
+
+    select * from {{ this }}
+
+),
+
+{% endif -%}
+
+new_lines as (
+
+    select
+        filename as source_file,
+        cast(line_number as bigint) as source_row_number,
+        {# Lines are split on LF; a CRLF file leaves the CR on every line. #}
+        rtrim(line_text, chr(13)) as raw_line
+
+    from source
+
+    where trim(rtrim(line_text, chr(13))) <> ''
+    {%- if is_incremental() %}
+        and filename not in (select loaded.source_file from loaded)
+    {%- endif %}
+    {%- if new_files %}
+        {# Named up front, so that the reader opens only the new files. #}
+        and filename in (
+            {%- for file in new_files %}
+            '{{ file | replace("'", "''") }}'{{ ',' if not loop.last }}
+            {%- endfor %}
+        )
+    {%- endif %}
+
+),
+
+parsed as (
+
+    select
+        source_file,
+        source_row_number,
+        raw_line,
+        {{ parse_json_object('raw_line') }} as event_json
+
+    from new_lines
+
+),
+
+extracted as (
+
+    select
+        source_file,
+        source_row_number,
+        raw_line,
+        event_json is not null as is_json_object,
+        {{ json_field_text('event_json', 'event_id') }} as event_id,
+        lower({{ json_field_text('event_json', 'event_type') }}) as event_type,
+        {{ json_field_text('event_json', 'occurred_at') }} as occurred_at_text,
+        {{ json_field_text('event_json', 'customer_id') }} as customer_id,
+        {{ json_field_text('event_json', 'session_id') }} as session_id,
+        {{ json_field_text('event_json', 'product_id') }} as product_id,
+        {{ json_field_text('event_json', 'offer_id') }} as offer_id,
+        lower({{ json_field_text('event_json', 'channel') }}) as channel
+
+    from parsed
+
+),
+
+typed as (
+
+    select
+        *,
+        {{ parse_iso8601_timestamp('occurred_at_text') }} as event_at
+
+    from extracted
+
+),
+
+checked as (
+
+    select
+        *,
+        case
+            when not is_json_object then 'invalid_json'
+            when event_id is null then 'missing_event_id'
+            when event_type is null then 'missing_event_type'
+            when occurred_at_text is null then 'missing_occurred_at'
+            when event_type not in ('impression', 'click', 'add_to_cart', 'purchase')
+                then 'unknown_event_type'
+            when event_at is null then 'unparseable_occurred_at'
+        end as invalid_reason
+
+    from typed
+
+),
+
+{% if is_incremental() -%}
+{# Loaded rows sharing an event_id with a new valid line are ranked again, so
+   that a delivery in a file that sorts earlier can still win. #}
+earlier_deliveries as (
+
+    select *
+
+    from loaded
+
+    where (
+        loaded.rejection_reason is null
+        or loaded.rejection_reason = 'redelivered_event'
+    )
+    and loaded.event_id in (
+        select checked.event_id
+        from checked
+        where checked.invalid_reason is null
+    )
+
+),
+
+{% endif -%}
+
+deliveries as (
+
+    select
+        source_file,
+        source_row_number,
+        raw_line,
+        event_id,
+        event_type,
+        event_at,
+        customer_id,
+        session_id,
+        product_id,
+        offer_id,
+        channel,
+        invalid_reason,
+        true as is_new_line,
+        cast(null as varchar) as loaded_rejection_reason
+
+    from checked
+    {%- if is_incremental() %}
+
+    union all
+
+    select
+        source_file,
+        source_row_number,
+        raw_line,
+        event_id,
+        event_type,
+        event_at,
+        customer_id,
+        session_id,
+        product_id,
+        offer_id,
+        channel,
+        cast(null as varchar) as invalid_reason,
+        false as is_new_line,
+        rejection_reason as loaded_rejection_reason
+
+    from earlier_deliveries
+    {%- endif %}
+
+),
+
+deliveries_ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by invalid_reason, event_id
+            order by source_file, source_row_number
+        ) as delivery_number
+
+    from deliveries
+
+),
+
+{# Only valid lines compete: an invalid line keeps its own reason. #}
+outcomes as (
+
+    select
+        *,
+        coalesce(
+            invalid_reason,
+            case when delivery_number > 1 then 'redelivered_event' end
+        ) as rejection_reason
+
+    from deliveries_ranked
+
+),
+
+final as (
+
+    select
+        cast(source_file as varchar) as source_file,
+        cast(source_row_number as bigint) as source_row_number,
+        cast(raw_line as varchar) as raw_line,
+        cast(event_id as varchar) as event_id,
+        cast(event_type as varchar) as event_type,
+        cast(event_at as timestamp) as event_at,
+        cast(customer_id as varchar) as customer_id,
+        cast(session_id as varchar) as session_id,
+        cast(product_id as varchar) as product_id,
+        cast(offer_id as varchar) as offer_id,
+        cast(channel as varchar) as channel,
+        cast(rejection_reason as varchar) as rejection_reason,
+        cast(
+            '{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp
+        ) as loaded_at
+
+    from outcomes
+
+    where is_new_line
+        or rejection_reason is distinct from loaded_rejection_reason
+
+)
+
+select * from final
