@@ -1,50 +1,112 @@
 {#
-    The Personalize Interactions dataset, from the upload events for now: one
+    The Personalize Interactions dataset from both feeds. Upload events: one
     row per customer, product, second and event type (repeats within a second
-    are one interaction). event_id is a hash of exactly those four values, so
-    a resent event carries the same id and Personalize keeps one copy.
-    Uploads have no sessions: a customer's UTC day stands in for one.
+    are one interaction); their event_id is a hash of exactly those four
+    values, so a resent event carries the same id and Personalize keeps one
+    copy, and a customer's UTC day stands in for the session they lack.
+    Clickstream events of known customers on a product (not impressions, which
+    are what was shown, not what was done) keep the feed's own event id and
+    session.
 #}
 with
 
-events as (
+upload_events as (
 
     select * from {{ ref('stg_uploads__events') }}
     where product_code is not null
 
 ),
 
-interactions as (
+click_events as (
+
+    select * from {{ ref('stg_clickstream__events') }}
+    where customer_id is not null
+        and product_id is not null
+        and event_type <> 'impression'
+
+),
+
+upload_interactions as (
 
     select
         customer_id as user_id,
         product_code as item_id,
-        cast(epoch(date_trunc('second', event_at)) as bigint) as event_timestamp,
-        event_type,
-        min(event_at) as event_at
+        {{ dbt.date_trunc('second', 'event_at') }} as interaction_at,
+        event_type
 
-    from events
+    from upload_events
 
     group by 1, 2, 3, 4
+
+),
+
+upload_interactions_identified as (
+
+    select
+        {{ dbt.hash(dbt.concat([
+            'user_id', "'|'", 'item_id', "'|'",
+            dbt.cast(
+                dbt.datediff("cast('1970-01-01' as timestamp)", 'interaction_at', 'second'),
+                dbt.type_string(),
+            ),
+            "'|'", 'event_type',
+        ])) }} as event_id,
+        user_id,
+        item_id,
+        interaction_at,
+        event_type,
+        {{ dbt.concat([
+            'user_id', "'-'",
+            dbt.cast('cast(interaction_at as date)', dbt.type_string()),
+        ]) }} as session_id
+
+    from upload_interactions
+
+),
+
+click_interactions as (
+
+    select
+        event_id,
+        customer_id as user_id,
+        product_id as item_id,
+        {{ dbt.date_trunc('second', 'event_at') }} as interaction_at,
+        event_type,
+        coalesce(
+            session_id,
+            {{ dbt.concat([
+                'customer_id', "'-'",
+                dbt.cast('cast(event_at as date)', dbt.type_string()),
+            ]) }}
+        ) as session_id
+
+    from click_events
+
+),
+
+interactions as (
+
+    select * from upload_interactions_identified
+
+    union all
+
+    select * from click_interactions
 
 ),
 
 final as (
 
     select
-        cast(
-            {{ dbt.hash(
-                "user_id || chr(31) || item_id || chr(31)"
-                ~ " || cast(event_timestamp as varchar) || chr(31) || event_type"
-            ) }} as varchar
-        ) as event_id,
+        cast(event_id as varchar) as event_id,
         cast(user_id as varchar) as user_id,
         cast(item_id as varchar) as item_id,
-        cast(event_timestamp as bigint) as event_timestamp,
-        cast(event_type as varchar) as event_type,
         cast(
-            user_id || '-' || strftime(cast(event_at as date), '%Y%m%d') as varchar
-        ) as session_id
+            {{ dbt.datediff(
+                "cast('1970-01-01' as timestamp)", 'interaction_at', 'second'
+            ) }} as bigint
+        ) as event_timestamp,
+        cast(event_type as varchar) as event_type,
+        cast(session_id as varchar) as session_id
 
     from interactions
 

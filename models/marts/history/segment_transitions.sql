@@ -22,8 +22,8 @@ as_of_dates as (
 consecutive_dates as (
 
     select
-        lag(as_of_date) over (order by as_of_date) as from_as_of_date,
-        as_of_date as to_as_of_date
+        as_of_date as to_as_of_date,
+        lag(as_of_date) over (order by as_of_date) as from_as_of_date
 
     from as_of_dates
 

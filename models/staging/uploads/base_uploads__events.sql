@@ -42,12 +42,12 @@ source as (
 
 ),
 {%- else -%}
-{# No file matches the glob yet: an empty batch of the source's shape. #}
-source as (
+    {# No file matches the glob yet: an empty batch of the source's shape. #}
+    source as (
 
-    {{ empty_upload_source() }}
+        {{ empty_upload_source() }}
 
-),
+    ),
 {%- endif %}
 
 files as (
@@ -63,12 +63,12 @@ files as (
     {%- endif %}
     {%- endfor %}
     {%- else -%}
-    select
-        cast(null as varchar) as source_file,
-        cast(null as bigint) as file_size,
-        cast(null as timestamp) as file_modified_at
+        select
+            cast(null as varchar) as source_file,
+            cast(null as bigint) as file_size,
+            cast(null as timestamp) as file_modified_at
 
-    where 1 = 0
+        where 1 = 0
     {%- endif %}
 
 ),
@@ -183,9 +183,9 @@ ranked_in_batch as (
         case
             when invalid_reason is null
                 then row_number() over (
-                    partition by customer_id, event_at, row_fingerprint
-                    order by source_file, source_row_number
-                )
+                        partition by customer_id, event_at, row_fingerprint
+                        order by source_file, source_row_number
+                    )
         end as occurrence
 
     from flagged
@@ -257,10 +257,10 @@ final as (
             'unit_price', 'quantity', 'customer_id', 'username', 'channel_type',
             'address', 'city', 'state', 'country', 'event_time',
         ] %}
-        case
-            when checked.rejection_reason is not null
-                then checked.raw_{{ column }}
-        end as raw_{{ column }},
+            case
+                when checked.rejection_reason is not null
+                    then checked.raw_{{ column }}
+            end as raw_{{ column }},
         {%- endfor %}
         checked.customer_id,
         checked.event_type,
