@@ -14,13 +14,14 @@ DEMO_EVENTS ?= 1000000
 DEMO_DATA := data/uploads
 TEST_EVENTS ?= 20000
 
-.PHONY: help demo test lint dbt-test pytest sample-data dashboard screenshots metrics clean
+.PHONY: help demo test lint dbt-test pytest sample-data dashboard screenshots metrics docs clean
 
 help:
 	@echo "make demo   - build the project on generated sample data, print segments"
 	@echo "make test   - lint, dbt build on dirty test data, pytest"
 	@echo "make lint   - sqlfluff on models and dbt tests"
 	@echo "make metrics     - a sample MetricFlow query on the demo warehouse"
+	@echo "make docs        - build and serve the dbt docs site (DOCS_PORT, default 8080)"
 	@echo "make dashboard   - Streamlit dashboard on the demo warehouse (PORT, default 8501)"
 	@echo "make screenshots - every dashboard page in headless Chromium, PNGs in screenshots/"
 	@echo "make clean  - remove .venv, target, logs, warehouse and data"
@@ -74,6 +75,13 @@ dashboard: $(STAMP)
 screenshots: $(STAMP)
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
 	$(BIN)/python dashboard/screenshots.py --out screenshots
+
+DOCS_PORT ?= 8080
+
+docs: $(STAMP)
+	@mkdir -p $(dir $(RFM_DUCKDB_PATH))
+	$(BIN)/dbt docs generate --quiet
+	$(BIN)/dbt docs serve --port $(DOCS_PORT) --no-browser
 
 # MetricFlow lives in its own venv: it wants a newer click than dbt-core 1.11's.
 MF_VENV := .venv-metrics
