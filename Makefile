@@ -14,13 +14,14 @@ DEMO_EVENTS ?= 1000000
 DEMO_DATA := data/uploads
 TEST_EVENTS ?= 20000
 
-.PHONY: help demo test lint dbt-test pytest sample-data dashboard screenshots metrics docs clean
+.PHONY: help demo test lint dbt-test pytest sample-data dashboard screenshots metrics docs bench clean
 
 help:
 	@echo "make demo   - build the project on generated sample data, print segments"
 	@echo "make test   - lint, dbt build on dirty test data, pytest"
 	@echo "make lint   - sqlfluff on models and dbt tests"
 	@echo "make metrics     - a sample MetricFlow query on the demo warehouse"
+	@echo "make bench       - full and incremental builds vs DuckDB's floor (EVENTS=10000000)"
 	@echo "make docs        - build and serve the dbt docs site (DOCS_PORT, default 8080)"
 	@echo "make dashboard   - Streamlit dashboard on the demo warehouse (PORT, default 8501)"
 	@echo "make screenshots - every dashboard page in headless Chromium, PNGs in screenshots/"
@@ -75,6 +76,10 @@ dashboard: $(STAMP)
 screenshots: $(STAMP)
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
 	$(BIN)/python dashboard/screenshots.py --out screenshots
+
+# Figures, not a test: run on an idle machine. Appends to bench/results.md.
+bench: $(STAMP)
+	$(BIN)/python bench/run_bench.py
 
 DOCS_PORT ?= 8080
 
