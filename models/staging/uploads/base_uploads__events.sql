@@ -192,6 +192,9 @@ ranked_in_batch as (
 
 ),
 
+{# Accepted rows are unique on these keys, so the join below adds no row; an
+   invalid row's own reason wins in the coalesce. Only equalities in the join:
+   DuckDB turns any other condition into a nested-loop join. #}
 {% if is_incremental() -%}
 accepted_earlier as (
 
@@ -233,7 +236,6 @@ checked as (
         on ranked_in_batch.customer_id = accepted_earlier.customer_id
         and ranked_in_batch.event_at = accepted_earlier.event_at
         and ranked_in_batch.row_fingerprint = accepted_earlier.row_fingerprint
-        and ranked_in_batch.invalid_reason is null
     {%- endif %}
 
 ),
