@@ -83,11 +83,14 @@ numbered as (
 
 ),
 
-trimmed as (
+{# Only what the checks need is computed here; final recomputes the cheap
+   trimmed values from the raw ones, so this CTE (read three times) stays
+   narrow. #}
+flagged as (
 
     select
         filename as source_file,
-
+        scan_position,
         eventname as raw_event_name,
         productcode as raw_product_code,
         productname as raw_product_name,
@@ -102,43 +105,20 @@ trimmed as (
         state as raw_state,
         country as raw_country,
         date as raw_event_time,
-        scan_position
-        - min(scan_position) over (partition by filename)
-        + 1 as source_row_number,
-
-        nullif(trim(eventname), '') as event_name_text,
-        nullif(trim(productcode), '') as product_code,
-        nullif(trim(productname), '') as product_name,
-        nullif(trim(productdescription), '') as product_description,
-        nullif(replace(trim(unitprice), ',', ''), '') as unit_price_text,
-        nullif(trim(quantity), '') as quantity_text,
         nullif(trim(customerid), '') as customer_id,
-        nullif(trim(username), '') as username,
-        upper(nullif(trim(channeltype), '')) as channel_type,
-        nullif(trim(address), '') as address,
-        nullif(trim(city), '') as city,
-        nullif(trim(state), '') as state,
-        upper(nullif(trim(country), '')) as country,
-        nullif(trim(date), '') as event_time_text
+        lower(nullif(trim(eventname), '')) as event_type,
+        {{ parse_upload_timestamp("nullif(trim(date), '')") }} as event_at,
+        {{ dbt.safe_cast(
+            "nullif(replace(trim(unitprice), ',', ''), '')", 'decimal(18, 2)'
+        ) }} as unit_price,
+        {{ dbt.safe_cast("nullif(trim(quantity), '')", 'decimal(18, 4)') }}
+            as quantity_number
 
     from numbered
 
 ),
 
-parsed as (
-
-    select
-        *,
-        lower(event_name_text) as event_type,
-        {{ dbt.safe_cast('unit_price_text', 'decimal(18, 2)') }} as unit_price,
-        {{ dbt.safe_cast('quantity_text', 'decimal(18, 4)') }} as quantity_number,
-        {{ parse_upload_timestamp('event_time_text') }} as event_at
-
-    from trimmed
-
-),
-
-flagged as (
+checked_values as (
 
     select
         *,
@@ -157,38 +137,53 @@ flagged as (
         end as invalid_reason,
         {{ row_fingerprint([
             'event_type',
-            'lower(product_code)',
-            'lower(product_name)',
-            'lower(product_description)',
+            "lower(trim(raw_product_code))",
+            "lower(trim(raw_product_name))",
+            "lower(trim(raw_product_description))",
             'unit_price',
             'quantity_number',
-            'lower(username)',
-            'channel_type',
-            'lower(address)',
-            'lower(city)',
-            'lower(state)',
-            'country',
+            "lower(trim(raw_username))",
+            "upper(trim(raw_channel_type))",
+            "lower(trim(raw_address))",
+            "lower(trim(raw_city))",
+            "lower(trim(raw_state))",
+            "upper(trim(raw_country))",
         ]) }} as row_fingerprint
 
-    from parsed
+    from flagged
+
+),
+
+{# Row numbers within each file, from the position of the file's first row:
+   an aggregate and a join, which DuckDB runs in parallel, where a window
+   partitioned by file runs one file on one thread. #}
+file_starts as (
+
+    select
+        source_file,
+        min(scan_position) as first_position
+
+    from checked_values
+
+    group by 1
 
 ),
 
 {# A duplicate is an otherwise valid row equal, after trimming, casing and
    parsing, to a valid row earlier in file order; the first one is kept. #}
-ranked_in_batch as (
+first_occurrences as (
 
     select
-        *,
-        case
-            when invalid_reason is null
-                then row_number() over (
-                        partition by customer_id, event_at, row_fingerprint
-                        order by source_file, source_row_number
-                    )
-        end as occurrence
+        customer_id,
+        event_at,
+        row_fingerprint,
+        min(scan_position) as first_position
 
-    from flagged
+    from checked_values
+
+    where invalid_reason is null
+
+    group by 1, 2, 3
 
 ),
 
@@ -216,11 +211,15 @@ accepted_earlier as (
 checked as (
 
     select
-        ranked_in_batch.*,
+        checked_values.*,
+        checked_values.scan_position
+        - file_starts.first_position
+        + 1 as source_row_number,
         coalesce(
-            ranked_in_batch.invalid_reason,
+            checked_values.invalid_reason,
             case
-                when ranked_in_batch.occurrence > 1 then 'duplicate_row'
+                when checked_values.scan_position <> first_occurrences.first_position
+                    then 'duplicate_row'
                 {%- if is_incremental() %}
                 when accepted_earlier.row_fingerprint is not null
                     then 'duplicate_row'
@@ -228,14 +227,22 @@ checked as (
             end
         ) as rejection_reason
 
-    from ranked_in_batch
+    from checked_values
+
+    inner join file_starts
+        on checked_values.source_file = file_starts.source_file
+
+    left join first_occurrences
+        on checked_values.customer_id = first_occurrences.customer_id
+        and checked_values.event_at = first_occurrences.event_at
+        and checked_values.row_fingerprint = first_occurrences.row_fingerprint
 
     {%- if is_incremental() %}
 
     left join accepted_earlier
-        on ranked_in_batch.customer_id = accepted_earlier.customer_id
-        and ranked_in_batch.event_at = accepted_earlier.event_at
-        and ranked_in_batch.row_fingerprint = accepted_earlier.row_fingerprint
+        on checked_values.customer_id = accepted_earlier.customer_id
+        and checked_values.event_at = accepted_earlier.event_at
+        and checked_values.row_fingerprint = accepted_earlier.row_fingerprint
     {%- endif %}
 
 ),
@@ -267,21 +274,21 @@ final as (
         checked.customer_id,
         checked.event_type,
         checked.event_at,
-        checked.product_code,
-        checked.product_name,
-        checked.product_description,
+        nullif(trim(checked.raw_product_code), '') as product_code,
+        nullif(trim(checked.raw_product_name), '') as product_name,
+        nullif(trim(checked.raw_product_description), '') as product_description,
         checked.unit_price,
         cast(
             case
                 when checked.invalid_reason is null then checked.quantity_number
             end as integer
         ) as quantity,
-        checked.username,
-        checked.channel_type,
-        checked.address,
-        checked.city,
-        checked.state,
-        checked.country
+        nullif(trim(checked.raw_username), '') as username,
+        upper(nullif(trim(checked.raw_channel_type), '')) as channel_type,
+        nullif(trim(checked.raw_address), '') as address,
+        nullif(trim(checked.raw_city), '') as city,
+        nullif(trim(checked.raw_state), '') as state,
+        upper(nullif(trim(checked.raw_country), '')) as country
 
     from checked
 
