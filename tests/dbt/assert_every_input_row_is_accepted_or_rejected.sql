@@ -1,35 +1,89 @@
-{# Input rows = accepted rows + rejected rows: nothing is silently dropped. #}
+-- depends_on: {{ source('uploads', 'events') }}
+-- depends_on: {{ ref('base_uploads__events') }}
+{#
+    Input rows = accepted rows + rejected rows, file by file: nothing is
+    silently dropped. Checked for the files of the latest load (all files on a
+    full build), so a daily run re-reads only the files it has just loaded;
+    earlier files were checked by the run that loaded them.
+#}
+{%- set latest_files = [] -%}
+{%- if execute -%}
+    {%- set listing -%}
+        select distinct source_file
+        from {{ ref('base_uploads__events') }}
+        where loaded_at = (
+            select max(loaded_at) from {{ ref('base_uploads__events') }}
+        )
+    {%- endset -%}
+    {%- for row in run_query(listing).rows -%}
+        {%- do latest_files.append(row[0] | replace("'", "''")) -%}
+    {%- endfor -%}
+{%- endif %}
+
 with
 
 input_rows as (
 
-    select count(*) as row_count from {{ source('uploads', 'events') }}
+    select
+        filename as source_file,
+        count(*) as row_count
+
+    {% if latest_files -%}
+    from {{ source('uploads', 'events') }}
+
+    where filename in ('{{ latest_files | join("', '") }}')
+    {%- else -%}
+    {# Nothing loaded (no file yet): nothing to read, nothing to compare. #}
+    from ({{ empty_upload_source() }}) as no_files
+    {%- endif %}
+
+    group by 1
 
 ),
 
 accepted_rows as (
 
-    select count(*) as row_count from {{ ref('stg_uploads__events') }}
+    select
+        source_file,
+        count(*) as row_count
+
+    from {{ ref('stg_uploads__events') }}
+
+    group by 1
 
 ),
 
 rejected_rows as (
 
-    select count(*) as row_count
+    select
+        source_file,
+        count(*) as row_count
+
     from {{ ref('rejected_events') }}
+
     where source_name = 'uploads'
+
+    group by 1
+
+),
+
+counts_compared as (
+
+    select
+        input_rows.source_file,
+        input_rows.row_count as input_row_count,
+        coalesce(accepted_rows.row_count, 0) as accepted_row_count,
+        coalesce(rejected_rows.row_count, 0) as rejected_row_count
+
+    from input_rows
+
+    left join accepted_rows
+        on input_rows.source_file = accepted_rows.source_file
+
+    left join rejected_rows
+        on input_rows.source_file = rejected_rows.source_file
 
 )
 
-select
-    input_rows.row_count as input_row_count,
-    accepted_rows.row_count as accepted_row_count,
-    rejected_rows.row_count as rejected_row_count
-
-from input_rows
-
-cross join accepted_rows
-
-cross join rejected_rows
-
-where input_rows.row_count <> accepted_rows.row_count + rejected_rows.row_count
+select * from counts_compared
+where input_row_count <> accepted_row_count + rejected_row_count
