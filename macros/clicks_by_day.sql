@@ -41,12 +41,14 @@ events_counted_to_days as (
     select
         {{ key_column }},
         event_date,
-        count(distinct case when event_type = 'impression' then event_id end)
+        {# Staged events are one row per event_id (unique and not_null tests
+           gate this model), so counting ids counts distinct events. #}
+        count(case when event_type = 'impression' then event_id end)
             as impressions,
-        count(distinct case when event_type = 'click' then event_id end) as clicks,
-        count(distinct case when event_type = 'add_to_cart' then event_id end)
+        count(case when event_type = 'click' then event_id end) as clicks,
+        count(case when event_type = 'add_to_cart' then event_id end)
             as add_to_carts,
-        count(distinct case when event_type = 'purchase' then event_id end)
+        count(case when event_type = 'purchase' then event_id end)
             as purchases
 
     from events_to_count

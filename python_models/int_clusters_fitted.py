@@ -2,7 +2,9 @@
 
 Fits scikit-learn K-Means on a bounded, deterministic sample of buyers
 (customers with at least one order), in the space of standardised
-log1p(recency_days), log1p(frequency) and log1p(monetary). Each output row holds
+log1p(recency_days), log1p(frequency) and log1p(monetary). With auto, k is
+chosen on a smaller seeded sub-sample (every k in 3..8, best silhouette), and
+only the chosen k is fitted on the whole sample. Each output row holds
 the centroid in that space and in original units, the scaler used, the sample
 sizes, the silhouette and the inertia. Assignment of every buyer happens in SQL
 (int_customers_clustered), so only the sample ever enters Python.
@@ -18,10 +20,13 @@ import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
+from threadpoolctl import threadpool_limits
 
 FEATURES = ("recency", "frequency", "monetary")
 AUTO_K_RANGE = range(3, 9)
 SILHOUETTE_SAMPLE_SIZE = 5000
+SELECTION_SAMPLE_SIZE = 10000
+SELECTION_N_INIT = 3
 N_INIT = 10
 
 OUTPUT_COLUMNS = {
@@ -74,9 +79,24 @@ def standardise(logs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return (logs - means) / stds, means, stds
 
 
-def fit_kmeans(points: np.ndarray, k: int, random_state: int) -> KMeans:
-    """One deterministic K-Means fit."""
-    return KMeans(n_clusters=k, n_init=N_INIT, random_state=random_state).fit(points)
+def selection_subsample(points: np.ndarray, random_state: int) -> np.ndarray:
+    """At most SELECTION_SAMPLE_SIZE rows of `points`, a seeded random pick.
+
+    Indexes are drawn from a generator seeded with random_state and kept in
+    their original (sorted) order, so the same points give the same subsample.
+    """
+    if len(points) <= SELECTION_SAMPLE_SIZE:
+        return points
+    rng = np.random.default_rng(random_state)
+    picked = np.sort(rng.choice(len(points), SELECTION_SAMPLE_SIZE, replace=False))
+    return points[picked]
+
+
+def fit_kmeans(
+    points: np.ndarray, k: int, random_state: int, n_init: int = N_INIT
+) -> KMeans:
+    """One deterministic K-Means fit: n_init k-means++ restarts."""
+    return KMeans(n_clusters=k, n_init=n_init, random_state=random_state).fit(points)
 
 
 def silhouette(
@@ -102,8 +122,11 @@ def choose_model(
     """The fitted model, its silhouette and a record of the k values tried.
 
     With a fixed k, that k (capped at the number of distinct points). With
-    auto, every k in 3..8 the data allows, keeping the best silhouette (the
-    smaller k on a tie).
+    auto, every k in 3..8 the data allows is fitted on the selection
+    subsample (SELECTION_N_INIT restarts) and scored by its silhouette there;
+    the best (the smaller k on a tie) is then fitted on all points. The
+    silhouette returned is that final model's, on all points. A sample no
+    bigger than SELECTION_SAMPLE_SIZE is fitted and scored whole.
     """
     distinct_points = len(np.unique(points, axis=0))
     if fixed_k is not None:
@@ -117,15 +140,24 @@ def choose_model(
         model = fit_kmeans(points, k, random_state)
         return model, silhouette(points, model.labels_, random_state), str(k)
 
+    subsample = selection_subsample(points, random_state)
+    # A sample no bigger than the subsample is its own subsample: every k gets
+    # the full N_INIT restarts and the best fit is the final model.
+    whole = len(subsample) == len(points)
     best = None
     tried = []
     for k in candidates:
-        model = fit_kmeans(points, k, random_state)
-        score = silhouette(points, model.labels_, random_state)
+        fitted = fit_kmeans(
+            subsample, k, random_state, n_init=N_INIT if whole else SELECTION_N_INIT
+        )
+        score = silhouette(subsample, fitted.labels_, random_state)
         tried.append(f"{k}:{score:.4f}" if score is not None else f"{k}:")
-        if best is None or (score is not None and score > best[1]):
-            best = (model, score)
-    return best[0], best[1], "|".join(tried)
+        if best is None or (score is not None and score > best[2]):
+            best = (k, fitted, score)
+    if whole:
+        return best[1], best[2], "|".join(tried)
+    model = fit_kmeans(points, best[0], random_state)
+    return model, silhouette(points, model.labels_, random_state), "|".join(tried)
 
 
 def canonical_order(centroids: np.ndarray) -> np.ndarray:
@@ -214,8 +246,13 @@ def model(dbt, session):
     )
     if hasattr(sample, "read_all"):
         sample = sample.read_all()
-    return fit_clusters(
-        sample.to_pandas(),
-        k_setting=dbt.config.get("rfm_clusters"),
-        random_state=int(dbt.config.get("rfm_kmeans_random_state")),
-    )
+    # One native thread: the model runs inside the dbt process while DuckDB
+    # builds other models, and OpenMP/BLAS workers spinning on contended cores
+    # made the fit several times slower than a single thread.
+    with threadpool_limits(limits=1):
+        clusters = fit_clusters(
+            sample.to_pandas(),
+            k_setting=dbt.config.get("rfm_clusters"),
+            random_state=int(dbt.config.get("rfm_kmeans_random_state")),
+        )
+    return clusters

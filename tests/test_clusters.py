@@ -128,3 +128,32 @@ def test_bad_sample_size_is_a_clear_error():
     with pytest.raises(ValueError, match="rfm_kmeans_sample_size"):
         clusters.parse_sample_size("10")
     assert clusters.parse_sample_size("50000") == 50000
+
+
+def test_auto_chooses_k_on_the_subsample_and_fits_all_buyers(monkeypatch):
+    monkeypatch.setattr(clusters, "SELECTION_SAMPLE_SIZE", 600)
+    buyers = make_buyers(3000, seed=5)
+    result = clusters.fit_clusters(buyers, "auto", random_state=3)
+    tried = dict(
+        item.split(":") for item in result["fitted_k_candidates"].iloc[0].split("|")
+    )
+    assert sorted(int(k) for k in tried) == [3, 4, 5, 6, 7, 8]
+    best_k = max(tried, key=lambda k: float(tried[k]))
+    assert result["cluster_count"].iloc[0] == int(best_k)
+    # The chosen k is fitted on every buyer of the sample, not the subsample.
+    assert result["sample_cluster_customers"].sum() == 3000
+    assert (result["sample_customers"] == 3000).all()
+    shuffled = buyers.sample(frac=1, random_state=11).reset_index(drop=True)
+    again = clusters.fit_clusters(shuffled, "auto", random_state=3)
+    pd.testing.assert_frame_equal(result, again, check_exact=False, rtol=1e-9)
+
+
+def test_selection_subsample_is_seeded_and_bounded(monkeypatch):
+    monkeypatch.setattr(clusters, "SELECTION_SAMPLE_SIZE", 50)
+    points = np.arange(300, dtype="float64").reshape(100, 3)
+    first = clusters.selection_subsample(points, random_state=4)
+    assert first.shape == (50, 3)
+    np.testing.assert_array_equal(first, clusters.selection_subsample(points, 4))
+    assert not np.array_equal(first, clusters.selection_subsample(points, 5))
+    small = points[:50]
+    np.testing.assert_array_equal(clusters.selection_subsample(small, 4), small)

@@ -29,58 +29,90 @@ clicks_by_offer as (
 
 ),
 
-staged_keys as (
+{# One pass over the events for all three marts, summed to days, then one
+   row per mart and day; a day without a key for a mart has no row in it. #}
+staged_events_summed_to_days as (
 
     select
-        'clicks_by_user' as mart_name,
-        customer_id as key_value,
         event_date,
-        event_type
+        count(distinct customer_id) as user_key_days,
+        count(case when event_type = 'impression' then customer_id end)
+            as user_impressions,
+        count(case when event_type = 'click' then customer_id end)
+            as user_clicks,
+        count(case when event_type = 'add_to_cart' then customer_id end)
+            as user_add_to_carts,
+        count(case when event_type = 'purchase' then customer_id end)
+            as user_purchases,
+        count(distinct product_id) as product_key_days,
+        count(case when event_type = 'impression' then product_id end)
+            as product_impressions,
+        count(case when event_type = 'click' then product_id end)
+            as product_clicks,
+        count(case when event_type = 'add_to_cart' then product_id end)
+            as product_add_to_carts,
+        count(case when event_type = 'purchase' then product_id end)
+            as product_purchases,
+        count(distinct offer_id) as offer_key_days,
+        count(case when event_type = 'impression' then offer_id end)
+            as offer_impressions,
+        count(case when event_type = 'click' then offer_id end)
+            as offer_clicks,
+        count(case when event_type = 'add_to_cart' then offer_id end)
+            as offer_add_to_carts,
+        count(case when event_type = 'purchase' then offer_id end)
+            as offer_purchases
 
     from events
 
-    where customer_id is not null
-
-    union all
-
-    select
-        'clicks_by_product' as mart_name,
-        product_id as key_value,
-        event_date,
-        event_type
-
-    from events
-
-    where product_id is not null
-
-    union all
-
-    select
-        'clicks_by_offer' as mart_name,
-        offer_id as key_value,
-        event_date,
-        event_type
-
-    from events
-
-    where offer_id is not null
+    group by 1
 
 ),
 
 staged_keys_summed_to_days as (
 
     select
-        mart_name,
+        'clicks_by_user' as mart_name,
         event_date,
-        count(distinct key_value) as key_days,
-        sum(case when event_type = 'impression' then 1 else 0 end) as impressions,
-        sum(case when event_type = 'click' then 1 else 0 end) as clicks,
-        sum(case when event_type = 'add_to_cart' then 1 else 0 end) as add_to_carts,
-        sum(case when event_type = 'purchase' then 1 else 0 end) as purchases
+        user_key_days as key_days,
+        user_impressions as impressions,
+        user_clicks as clicks,
+        user_add_to_carts as add_to_carts,
+        user_purchases as purchases
 
-    from staged_keys
+    from staged_events_summed_to_days
 
-    group by 1, 2
+    where user_key_days > 0
+
+    union all
+
+    select
+        'clicks_by_product' as mart_name,
+        event_date,
+        product_key_days as key_days,
+        product_impressions as impressions,
+        product_clicks as clicks,
+        product_add_to_carts as add_to_carts,
+        product_purchases as purchases
+
+    from staged_events_summed_to_days
+
+    where product_key_days > 0
+
+    union all
+
+    select
+        'clicks_by_offer' as mart_name,
+        event_date,
+        offer_key_days as key_days,
+        offer_impressions as impressions,
+        offer_clicks as clicks,
+        offer_add_to_carts as add_to_carts,
+        offer_purchases as purchases
+
+    from staged_events_summed_to_days
+
+    where offer_key_days > 0
 
 ),
 

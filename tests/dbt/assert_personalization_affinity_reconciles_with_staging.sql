@@ -55,7 +55,9 @@ staged_events as (
 
 ),
 
-staged_customer_products as (
+{# Summed once to customer (null for anonymous visitors) and product; the
+   product totals add those sums up rather than scanning the events again. #}
+staged_events_summed as (
 
     select
         customer_id,
@@ -64,9 +66,20 @@ staged_customer_products as (
 
     from staged_events
 
-    where customer_id is not null
-
     group by 1, 2
+
+),
+
+staged_customer_products as (
+
+    select
+        customer_id,
+        product_id,
+        event_count
+
+    from staged_events_summed
+
+    where customer_id is not null
 
 ),
 
@@ -74,9 +87,9 @@ staged_products as (
 
     select
         product_id,
-        count(*) as event_count
+        sum(event_count) as event_count
 
-    from staged_events
+    from staged_events_summed
 
     group by 1
 

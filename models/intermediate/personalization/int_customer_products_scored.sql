@@ -12,42 +12,26 @@ interactions as (
 
 ),
 
-interactions_summed_to_customer_products as (
-
-    select
-        customer_id,
-        product_id,
-        as_of_date,
-        {# Summed as decimals: a float sum depends on row order, and the same
-           events must give the same score, run after run. #}
-        cast(sum(cast(decayed_weight as decimal(38, 12))) as double)
-            as affinity_score,
-        count(*) as event_count,
-        max(event_at) as last_event_at
-
-    from interactions
-
-    group by 1, 2, 3
-
-),
-
 final as (
 
     select
         customer_id,
         product_id,
         as_of_date,
-        affinity_score,
+        cast(decayed_weight_sum as double) as affinity_score,
         cast(event_count as bigint) as event_count,
         last_event_at,
         cast(
             row_number() over (
                 partition by customer_id
-                order by affinity_score desc, last_event_at desc, product_id asc
+                order by
+                    cast(decayed_weight_sum as double) desc,
+                    last_event_at desc,
+                    product_id asc
             ) as integer
         ) as affinity_rank
 
-    from interactions_summed_to_customer_products
+    from interactions
 
 )
 

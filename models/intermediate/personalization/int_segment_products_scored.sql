@@ -18,18 +18,18 @@ customers as (
 
 ),
 
+{# Interactions are one row per customer (or the anonymous null) and
+   product: sums of their decimal sums are exact, so a score does not depend
+   on row order, and counting customers needs no distinct. #}
 interactions_summed_to_products as (
 
     select
         'all' as rfm_segment,
         product_id,
         as_of_date,
-        {# Summed as decimals: a float sum depends on row order, and the same
-           events must give the same score, run after run. #}
-        cast(sum(cast(decayed_weight as decimal(38, 12))) as double)
-            as popularity_score,
-        count(*) as event_count,
-        count(distinct customer_id) as customers
+        cast(sum(decayed_weight_sum) as double) as popularity_score,
+        sum(event_count) as event_count,
+        count(customer_id) as customers
 
     from interactions
 
@@ -43,11 +43,9 @@ interactions_summed_to_segment_products as (
         customers.rfm_segment,
         interactions.product_id,
         interactions.as_of_date,
-        cast(
-            sum(cast(interactions.decayed_weight as decimal(38, 12))) as double
-        ) as popularity_score,
-        count(*) as event_count,
-        count(distinct interactions.customer_id) as customers
+        cast(sum(interactions.decayed_weight_sum) as double) as popularity_score,
+        sum(interactions.event_count) as event_count,
+        count(interactions.customer_id) as customers
 
     from interactions
 

@@ -12,40 +12,49 @@ events as (
 
 ),
 
-prices_ranked as (
+{# The latest event by time, then file and row: unique, so one price. #}
+latest_prices as (
 
-    select
-        product_code,
-        unit_price,
-        event_at,
-        row_number() over (
-            partition by product_code
-            order by event_at desc, source_file desc, source_row_number desc
-        ) as recency_rank,
-        min(event_at) over (partition by product_code) as first_seen_at
-
-    from events
+    {{ latest_row_per_group(
+        'events',
+        'product_code',
+        ['event_at', 'source_file', 'source_row_number'],
+        ['unit_price'],
+    ) }}
 
 ),
 
-latest_prices as (
+products_first_seen as (
 
     select
         product_code,
-        unit_price,
-        first_seen_at,
+        min(event_at) as first_seen_at
+
+    from events
+
+    group by 1
+
+),
+
+latest_prices_banded as (
+
+    select
+        latest_prices.product_code,
+        latest_prices.unit_price,
+        products_first_seen.first_seen_at,
         case
-            when unit_price < 10 then 'under_10'
-            when unit_price < 25 then '10_to_25'
-            when unit_price < 50 then '25_to_50'
-            when unit_price < 100 then '50_to_100'
-            when unit_price < 250 then '100_to_250'
+            when latest_prices.unit_price < 10 then 'under_10'
+            when latest_prices.unit_price < 25 then '10_to_25'
+            when latest_prices.unit_price < 50 then '25_to_50'
+            when latest_prices.unit_price < 100 then '50_to_100'
+            when latest_prices.unit_price < 250 then '100_to_250'
             else '250_and_over'
         end as price_band
 
-    from prices_ranked
+    from latest_prices
 
-    where recency_rank = 1
+    inner join products_first_seen
+        on latest_prices.product_code = products_first_seen.product_code
 
 ),
 
@@ -57,7 +66,7 @@ final as (
         cast(unit_price as double) as unit_price,
         cast(epoch(first_seen_at) as bigint) as creation_timestamp
 
-    from latest_prices
+    from latest_prices_banded
 
 )
 

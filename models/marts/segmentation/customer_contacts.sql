@@ -27,13 +27,8 @@ contact_events as (
         events.state,
         events.country,
         events.event_at,
-        row_number() over (
-            partition by events.customer_id
-            order by
-                events.event_at desc,
-                events.source_file desc,
-                events.source_row_number desc
-        ) as recency_rank
+        events.source_file,
+        events.source_row_number
 
     from events
 
@@ -42,6 +37,18 @@ contact_events as (
         and events.event_at < customers.as_of_date
 
     where events.address is not null
+
+),
+
+{# The latest event by time, then file and row: unique, so one choice. #}
+latest_contact_events as (
+
+    {{ latest_row_per_group(
+        'contact_events',
+        'customer_id',
+        ['event_at', 'source_file', 'source_row_number'],
+        ['username', 'channel_type', 'address', 'city', 'state', 'country', 'event_at'],
+    ) }}
 
 ),
 
@@ -57,9 +64,7 @@ final as (
         cast(country as varchar) as country,
         cast(event_at as timestamp) as contact_seen_at
 
-    from contact_events
-
-    where recency_rank = 1
+    from latest_contact_events
 
 )
 
