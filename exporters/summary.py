@@ -31,7 +31,7 @@ def main() -> int:
     try:
         as_of = con.execute("select max(as_of_date) from main.segment_summary")
         print(f"RFM segments as of {as_of.fetchone()[0]} ({path})")
-        con.sql(QUERY).show(max_width=120)
+        con.sql(QUERY).show(max_width=200)
         rejected = con.execute(
             "select rejection_reason, count(*) from main.rejected_events"
             " group by 1 order by 2 desc"

@@ -10,30 +10,12 @@ from pathlib import Path
 import boto3
 import duckdb
 import pytest
-from moto.server import ThreadedMotoServer
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = REPO / "tests" / "fixtures" / "uploads"
 DBT = Path(sys.executable).with_name("dbt")
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture()
-def s3_endpoint(monkeypatch):
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
-    server.start()
-    host, port = server.get_host_and_port()
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_REGION": "us-east-1",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    yield f"{host}:{port}"
-    server.stop()
 
 
 def test_build_reads_an_s3_glob(s3_endpoint, tmp_path):
