@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import platform
 import shutil
@@ -92,6 +93,16 @@ def land_increment(landing: Path, events: int, workdir: Path) -> None:
             shutil.copy(path, landing / feed / f"increment_{number:04d}.{suffix}")
 
 
+def slowest_nodes(target: Path, count: int = 8) -> str:
+    """The slowest nodes of the last dbt run, from its run_results.json."""
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    results.sort(key=lambda result: result["execution_time"], reverse=True)
+    return "\n".join(
+        f"  {result['execution_time']:7.1f} s  {result['unique_id']}"
+        for result in results[:count]
+    )
+
+
 def markdown_table(events: int, steps: dict[str, Step]) -> str:
     floor, full, incremental = steps["floor"], steps["full"], steps["incremental"]
     rows = [
@@ -152,8 +163,12 @@ def main() -> int:
             ),
             "full": run("full", [*dbt, "--full-refresh"], env),
         }
+        print("slowest nodes of the full build:")
+        print(slowest_nodes(workdir / "target"))
         land_increment(landing, max(1, args.events // 100), workdir)
         steps["incremental"] = run("incremental", dbt, env)
+        print("slowest nodes of the incremental build:")
+        print(slowest_nodes(workdir / "target"))
 
     table = markdown_table(args.events, steps)
     print(table)
