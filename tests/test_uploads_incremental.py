@@ -89,3 +89,16 @@ def test_files_load_once_and_copies_change_nothing(tmp_path):
 
     full = build(tmp_path / "full", landing, "--full-refresh")
     assert query(full, SEGMENTS) == incremental
+
+
+def test_no_file_then_a_header_only_file_build_empty(tmp_path):
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    warehouse = build(tmp_path / "run", landing)
+    assert query(warehouse, "select count(*) from customer_segments") == [(0,)]
+
+    header = (FIXTURE / "a.csv").read_text(encoding="utf-8").splitlines()[0]
+    (landing / "header_only.csv").write_text(header + "\n", encoding="utf-8")
+    build(tmp_path / "run", landing)
+    assert query(warehouse, "select count(*) from base_uploads__events") == [(0,)]
+    assert query(warehouse, "select count(*) from rejected_events") == [(0,)]
