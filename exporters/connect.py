@@ -36,7 +36,17 @@ from exporters import aws, diff, files
 from exporters.errors import DestinationError
 from exporters.extract import CONNECT_PROFILES, RFM_AUDIENCES
 from exporters.state import PendingJob
-from exporters.sync import Context, FileReport, Row, SegmentAction, batched, remove_rows, send_rows
+from exporters.sync import (
+    Context,
+    FileReport,
+    Row,
+    SegmentAction,
+    batched,
+    remove_rows,
+    send_rows,
+    settle_now_or_later,
+    settle_pending_jobs,
+)
 
 log = logging.getLogger(__name__)
 
@@ -225,7 +235,7 @@ def dry_run(ctx: Context) -> None:
 def sync(ctx: Context) -> None:
     settings = ctx.settings
     client = ctx.client(SERVICE)
-    settle_pending_jobs(ctx, client, wait=settings.wait)
+    settle_pending_jobs(ctx, client, settle_job)
     summary = diff.prepare(
         ctx.con, ctx.destination, CONNECT_PROFILES, send_all=settings.full_resync
     )
@@ -414,18 +424,7 @@ def upload_profiles(ctx: Context, client: Any, summary: diff.DiffSummary) -> Non
     job = PendingJob(ctx.destination, CONNECT_PROFILES.name, job_id, ctx.run_id)
     ctx.state.add_pending_job(job, summary.table, "is_selected")
     ctx.report.jobs.append(f"upload job {job_id} ({rows} profiles)")
-    if settings.wait:
-        settle_job(ctx, client, job, wait=True)
-    else:
-        ctx.report.status = "submitted"
-        ctx.report.notes.append(
-            "not waiting (--wait not given): the next run records the job's outcome"
-        )
-
-
-def settle_pending_jobs(ctx: Context, client: Any, *, wait: bool) -> None:
-    for job in ctx.state.pending_jobs(ctx.destination):
-        settle_job(ctx, client, job, wait=wait)
+    settle_now_or_later(ctx, client, [job], settle_job)
 
 
 def settle_job(ctx: Context, client: Any, job: PendingJob, *, wait: bool) -> None:

@@ -38,7 +38,15 @@ from exporters.extract import (
     ExportModel,
 )
 from exporters.state import PendingJob
-from exporters.sync import Context, FileReport, Row, batched, send_rows
+from exporters.sync import (
+    Context,
+    FileReport,
+    Row,
+    batched,
+    send_rows,
+    settle_now_or_later,
+    settle_pending_jobs,
+)
 
 log = logging.getLogger(__name__)
 
@@ -255,7 +263,7 @@ def dry_run(ctx: Context) -> None:
 def sync(ctx: Context) -> None:
     if ctx.state.pending_jobs(ctx.destination):
         # Jobs an earlier bulk run left running, whatever this run's mode.
-        settle_pending_jobs(ctx, ctx.client(SERVICE), wait=ctx.settings.wait)
+        settle_pending_jobs(ctx, ctx.client(SERVICE), settle_job)
     if ctx.settings.mode == "bulk":
         sync_bulk(ctx)
     else:
@@ -345,14 +353,7 @@ def sync_bulk(ctx: Context) -> None:
             key = aws.s3_key(prefix, "personalize", ctx.run_id, f"{dataset}.csv")
             uri = aws.upload_file(ctx.client("s3"), str(report.path), bucket, key, ctx.retry)
             started.append(start_import(ctx, client, dataset, uri, summary, report.rows))
-    if settings.wait:
-        for job in started:
-            settle_job(ctx, client, job, wait=True)
-    elif started:
-        ctx.report.status = "submitted"
-        ctx.report.notes.append(
-            "not waiting (--wait not given): the next run records the jobs' outcome"
-        )
+    settle_now_or_later(ctx, client, started, settle_job)
 
 
 def start_import(
@@ -379,11 +380,6 @@ def start_import(
     ctx.report.jobs.append(f"{dataset}: import job {job.job_id} ({rows} rows from {uri})")
     log.info("%s: import job started for %d rows", dataset, rows)
     return job
-
-
-def settle_pending_jobs(ctx: Context, client: Any, *, wait: bool) -> None:
-    for job in ctx.state.pending_jobs(ctx.destination):
-        settle_job(ctx, client, job, wait=wait)
 
 
 def settle_job(ctx: Context, client: Any, job: PendingJob, *, wait: bool) -> None:

@@ -35,7 +35,16 @@ from exporters import aws, diff, files
 from exporters.errors import DestinationError
 from exporters.extract import PINPOINT_ENDPOINTS, RFM_AUDIENCES
 from exporters.state import PendingJob
-from exporters.sync import Context, FileReport, Row, SegmentAction, remove_rows, send_rows
+from exporters.sync import (
+    Context,
+    FileReport,
+    Row,
+    SegmentAction,
+    remove_rows,
+    send_rows,
+    settle_now_or_later,
+    settle_pending_jobs,
+)
 
 log = logging.getLogger(__name__)
 
@@ -243,7 +252,7 @@ def sync(ctx: Context) -> None:
     settings = ctx.settings
     client = ctx.client(SERVICE)
     app = settings.pinpoint.application_id
-    settle_pending_jobs(ctx, client, wait=settings.wait)
+    settle_pending_jobs(ctx, client, settle_job)
     summary = diff.prepare(
         ctx.con, ctx.destination, PINPOINT_ENDPOINTS, send_all=settings.full_resync
     )
@@ -405,19 +414,7 @@ def import_endpoints(ctx: Context, client: Any, summary: diff.DiffSummary) -> No
     ctx.state.add_pending_job(job, summary.table, "is_selected")
     ctx.report.jobs.append(f"import job {job_id} ({rows} endpoints from {uri})")
     log.info("import job %s started for %d endpoints", job_id, rows)
-    if settings.wait:
-        settle_job(ctx, client, job, wait=True)
-    else:
-        ctx.report.status = "submitted"
-        ctx.report.notes.append(
-            "not waiting (--wait not given): the next run records the job's outcome"
-        )
-
-
-def settle_pending_jobs(ctx: Context, client: Any, *, wait: bool) -> None:
-    """Record the outcome of import jobs earlier runs left running."""
-    for job in ctx.state.pending_jobs(ctx.destination):
-        settle_job(ctx, client, job, wait=wait)
+    settle_now_or_later(ctx, client, [job], settle_job)
 
 
 def settle_job(ctx: Context, client: Any, job: PendingJob, *, wait: bool) -> None:

@@ -29,7 +29,7 @@ from exporters.diff import DiffSummary
 from exporters.errors import EXIT_OK, EXIT_PARTIAL, ExportError
 from exporters.extract import ExportModel
 from exporters.progress import Progress
-from exporters.state import Counts, StateStore
+from exporters.state import Counts, PendingJob, StateStore
 
 log = logging.getLogger(__name__)
 
@@ -306,3 +306,29 @@ def run(
         return report
     finally:
         con.close()
+
+
+# settle_job(ctx, client, job, wait=...): polls one import job to its end
+# (wait=True) or checks it once, and records its rows' outcome.
+SettleFn = Callable[..., None]
+
+
+def settle_pending_jobs(ctx: Context, client: Any, settle_job: SettleFn) -> None:
+    """Record the outcome of import jobs that earlier runs left running."""
+    for job in ctx.state.pending_jobs(ctx.destination):
+        settle_job(ctx, client, job, wait=ctx.settings.wait)
+
+
+def settle_now_or_later(
+    ctx: Context, client: Any, jobs: list[PendingJob], settle_job: SettleFn
+) -> None:
+    """With --wait, poll the jobs this run started to their end; otherwise the
+    run is `submitted` and the next run records their outcome."""
+    if ctx.settings.wait:
+        for job in jobs:
+            settle_job(ctx, client, job, wait=True)
+    elif jobs:
+        ctx.report.status = "submitted"
+        ctx.report.notes.append(
+            "not waiting (--wait not given): the next run records the outcome"
+        )
