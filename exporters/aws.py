@@ -4,10 +4,16 @@
   credentials come only from the standard chain (environment, shared config
   and SSO, container or instance role); `--endpoint-url` points them at a
   local or private endpoint.
-- botocore retries first (`standard` or `adaptive` mode, `max_attempts`), with
-  its own exponential backoff on throttling and 5xx. `call` then retries the
-  same errors a few more times with full-jitter backoff, so a long throttling
-  spell slows the run down instead of failing it.
+- botocore retries first (`standard` or `adaptive` mode, `--max-attempts`
+  attempts in all), with its own exponential backoff on throttling and 5xx.
+  `call` then retries the same errors, and client-side timeouts and dropped
+  connections, a few more times with full-jitter backoff, so a long
+  throttling spell slows the run down instead of failing it.
+- Creates that are not idempotent (a profile, a segment) go through a client
+  with botocore's retries off and a `recover` lookup: after an answer that
+  leaves it unknown whether the service applied the call (a read timeout, a
+  5xx), `call` looks for what the first attempt may have made before trying
+  again, so a retry never makes a second one.
 - `RateLimiter` keeps each operation under the rate the service documents
   (UpdateEndpointsBatch about 2/s, PutUsers/PutItems about 10/s, ...).
 - Tests replace the factory with `set_client_factory` to hand out
@@ -20,6 +26,7 @@ import base64
 import binascii
 import hashlib
 import logging
+import os
 import random
 import re
 import threading
@@ -65,6 +72,8 @@ ACCESS_CODES = frozenset({
     "ExpiredTokenException", "InvalidClientTokenId", "MissingAuthenticationToken",
 })
 
+# Environment variables whose values must never be printed or stored.
+SECRET_VARIABLES = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 EMAIL_LIKE = re.compile(r"[^\s@'\"<>(),;:]+@[^\s@'\"<>(),;:]+")
 PHONE_LIKE = re.compile(r"\+?\d[\d \-().]{5,}\d")
 
@@ -79,9 +88,10 @@ def set_client_factory(factory: ClientFactory | None) -> None:
 
 
 def botocore_config(settings: AwsSettings) -> Config:
-    """Retry mode and attempts for every client, plus our user agent."""
+    """Retry mode and attempts (in all, the first included) for every client,
+    plus our user agent."""
     return Config(
-        retries={"mode": settings.retry_mode, "max_attempts": settings.max_attempts},
+        retries={"mode": settings.retry_mode, "total_max_attempts": settings.max_attempts},
         user_agent_extra=USER_AGENT,
         connect_timeout=10,
         read_timeout=60,
@@ -118,10 +128,19 @@ def error_code(error: BaseException) -> str:
     return type(error).__name__
 
 
+def hide_secrets(text: str) -> str:
+    """Blank out the values of the secret AWS environment variables."""
+    for name in SECRET_VARIABLES:
+        value = os.environ.get(name, "")
+        if len(value) >= 8:
+            text = text.replace(value, "<redacted>")
+    return text
+
+
 def scrub(text: str) -> str:
-    """Blank out anything shaped like an email address or a phone number:
-    services echo rejected values in their messages."""
-    return PHONE_LIKE.sub("<redacted>", EMAIL_LIKE.sub("<redacted>", text))
+    """Blank out anything shaped like an email address or a phone number
+    (services echo rejected values in their messages), and secrets."""
+    return PHONE_LIKE.sub("<redacted>", EMAIL_LIKE.sub("<redacted>", hide_secrets(text)))
 
 
 def error_message(error: BaseException) -> str:
@@ -154,6 +173,21 @@ def is_retryable(error: BaseException) -> bool:
     )
 
 
+def is_ambiguous(error: BaseException) -> bool:
+    """A retryable failure after which the service may have applied the call:
+    the request went out but no answer came back (read timeout, dropped
+    connection) or the service failed midway (5xx). Throttling and failed
+    connects mean the request was not processed."""
+    if isinstance(
+        error,
+        botocore.exceptions.ConnectTimeoutError | botocore.exceptions.EndpointConnectionError,
+    ):
+        return False
+    return is_retryable(error) and error_code(error) not in THROTTLING_CODES and (
+        http_status(error) != 429
+    )
+
+
 def is_row_error(error: BaseException) -> bool:
     """The request was refused for its content: botocore's own validation, or a
     4xx from the service that no retry would fix."""
@@ -169,13 +203,16 @@ def is_row_error(error: BaseException) -> bool:
 
 @dataclass
 class RetryPolicy:
-    """Full-jitter exponential backoff after botocore's own retries give up."""
+    """Full-jitter exponential backoff after botocore's own retries give up.
+    `sleep` and `clock` also pace the run's rate limiters (tests make both
+    instant)."""
 
     attempts: int = 4
     base_seconds: float = 1.0
     cap_seconds: float = 30.0
     sleep: Callable[[float], None] = time.sleep
     random: Callable[[], float] = random.random
+    clock: Callable[[], float] = time.monotonic  # for the rate limiters
 
     def delay(self, attempt: int) -> float:
         return self.random() * min(self.cap_seconds, self.base_seconds * 2**attempt)
@@ -202,21 +239,41 @@ class RateLimiter:
             self.sleep(start - now)
 
 
+def api_name(method: Callable[..., Any]) -> str:
+    """The service's operation name of a client method (update_endpoints_batch
+    -> UpdateEndpointsBatch), for messages."""
+    name = getattr(method, "__name__", "call")
+    meta = getattr(getattr(method, "__self__", None), "meta", None)
+    return getattr(meta, "method_to_api_mapping", {}).get(name, name)
+
+
 def call(
     method: Callable[..., Any],
     *,
     retry: RetryPolicy | None = None,
     limiter: RateLimiter | None = None,
+    recover: Callable[[], Any] | None = None,
     **kwargs: Any,
 ) -> Any:
-    """Call a client method, retrying throttling and 5xx with jittered backoff.
+    """Call a client method, retrying throttling, 5xx, timeouts and dropped
+    connections with jittered backoff, at most `retry.attempts` times.
 
-    Other errors propagate unchanged (callers tell row errors from failures);
-    missing credentials become a ConfigError.
+    `recover` (for creates that are not idempotent) runs before a retry that
+    follows an ambiguous failure; what it returns (not None) is taken as the
+    call's result and nothing is sent again. Other errors propagate unchanged
+    (callers tell row errors from failures); a retryable client-side error on
+    the last attempt becomes a DestinationError; missing credentials a
+    ConfigError.
     """
     retry = retry or RetryPolicy()
-    operation = getattr(method, "__name__", "call")
+    operation = api_name(method)
+    ambiguous = False
     for attempt in range(1, retry.attempts + 1):
+        if ambiguous and recover is not None:
+            found = recover()
+            if found is not None:
+                log.info("%s: the earlier attempt went through; not sent again", operation)
+                return found
         if limiter is not None:
             limiter.wait()
         try:
@@ -233,16 +290,20 @@ def call(
             raise
         except botocore.exceptions.BotoCoreError as error:
             if not is_retryable(error) or attempt == retry.attempts:
-                raise DestinationError(f"{operation}: {scrub(str(error))}") from None
-            wait = retry.delay(attempt)
+                raise DestinationError(
+                    f"{operation}: {scrub(str(error))} (after {attempt} attempt(s))"
+                ) from None
+            failure: BaseException = error
         except botocore.exceptions.ClientError as error:
             if not is_retryable(error) or attempt == retry.attempts:
                 raise
-            wait = retry.delay(attempt)
-            log.warning(
-                "%s: %s, retry %d of %d in %.1fs",
-                operation, error_code(error), attempt, retry.attempts - 1, wait,
-            )
+            failure = error
+        ambiguous = ambiguous or is_ambiguous(failure)
+        wait = retry.delay(attempt)
+        log.warning(
+            "%s: %s, retry %d of %d in %.1fs",
+            operation, error_code(failure), attempt, retry.attempts - 1, wait,
+        )
         retry.sleep(wait)
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -301,19 +362,36 @@ def sse_c_headers(client_token: str | None) -> dict[str, str]:
 
 
 def http_put(
-    url: str, body: bytes, headers: dict[str, str] | None = None, timeout: float = 300
+    url: str, body: bytes, headers: dict[str, str] | None = None, timeout: float = 300,
+    retry: RetryPolicy | None = None,
 ) -> None:
-    """PUT a file to a pre-signed URL the service handed out."""
+    """PUT a file to a pre-signed URL the service handed out; dropped
+    connections, timeouts, 429 and 5xx are retried like API calls (a PUT of
+    the same object is idempotent)."""
+    retry = retry or RetryPolicy()
     request = urllib.request.Request(
         url, data=body, method="PUT",
         headers={"Content-Type": "text/csv", **(headers or {})},
     )
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            response.read()
-    except urllib.error.HTTPError as error:
-        raise DestinationError(
-            f"upload to the pre-signed URL failed: HTTP {error.code}"
-        ) from None
-    except urllib.error.URLError as error:
-        raise DestinationError(f"upload to the pre-signed URL failed: {error.reason}") from None
+    for attempt in range(1, retry.attempts + 1):
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+                response.read()
+            return
+        except urllib.error.HTTPError as error:
+            reason = f"HTTP {error.code}"
+            if not (error.code == 429 or error.code >= 500) or attempt == retry.attempts:
+                raise DestinationError(
+                    f"upload to the pre-signed URL failed: {reason}"
+                ) from None
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
+            reason = str(getattr(error, "reason", error))
+            if attempt == retry.attempts:
+                raise DestinationError(
+                    f"upload to the pre-signed URL failed: {reason} "
+                    f"(after {attempt} attempt(s))"
+                ) from None
+        wait = retry.delay(attempt)
+        log.warning("upload: %s, retry %d of %d in %.1fs", reason, attempt,
+                    retry.attempts - 1, wait)
+        retry.sleep(wait)

@@ -2,8 +2,9 @@
 
 Click commands only: flags become ExportSettings (config.py), sync.run does
 the work, and the report is printed here. Exit codes: 0 ok, 1 some rows
-rejected, 2 usage or configuration error, 3 destination or service failure,
-130 interrupted (Ctrl-C or SIGTERM).
+rejected, 2 usage or configuration error, 3 destination or service failure
+(or a file stayed locked past --lock-timeout), 130 interrupted (Ctrl-C or
+SIGTERM).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 import click
 
-from exporters import config, connect, personalize, pinpoint, sync
+from exporters import aws, config, connect, personalize, pinpoint, sync
 from exporters.errors import EXIT_DESTINATION, ExportError
 from exporters.progress import BarProgress, LogProgress, Progress
 
@@ -50,6 +51,15 @@ def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
                      envvar="RFM_EXPORT_STATE_PATH", default=config.DEFAULT_STATE,
                      show_default=True, help="DuckDB file with sync state and run "
                      "history. [env RFM_EXPORT_STATE_PATH]"),
+        click.option("--schema", envvar="RFM_EXPORT_SCHEMA", default=config.DEFAULT_SCHEMA,
+                     show_default=True, help="Schema of the export marts in the "
+                     "warehouse. [env RFM_EXPORT_SCHEMA]"),
+        click.option("--lock-timeout", "lock_timeout_seconds",
+                     type=click.FloatRange(0, config.MAX_LOCK_TIMEOUT),
+                     envvar="RFM_EXPORT_LOCK_TIMEOUT", default=config.DEFAULT_LOCK_TIMEOUT,
+                     show_default=True, help="Seconds to wait while another process "
+                     "(a dbt build, another export) holds the warehouse or state file. "
+                     "[env RFM_EXPORT_LOCK_TIMEOUT]"),
         click.option("--full-resync", is_flag=True,
                      help="Send every row, not only new and changed ones."),
         click.option("--mirror", is_flag=True,
@@ -72,7 +82,8 @@ def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
                      default="standard", show_default=True,
                      help="botocore retry mode."),
         click.option("--max-attempts", type=int, default=8, show_default=True,
-                     help="botocore attempts per call (throttling, 5xx)."),
+                     help="botocore attempts per call, the first included "
+                          "(throttling, 5xx)."),
         click.option("-v", "--verbose", is_flag=True, help="Debug logging."),
     ]
     for option in reversed(options):
@@ -80,10 +91,34 @@ def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+class Redact(logging.Filter):
+    """Last line of defence for log records: email addresses and the values
+    of secret AWS environment variables become <redacted>, and in tracebacks
+    phone numbers too (the code never logs them; an exception might carry
+    one). Phone-like runs of digits stay in messages: run ids are made of
+    them."""
+
+    @staticmethod
+    def clean(text: str) -> str:
+        return aws.EMAIL_LIKE.sub("<redacted>", aws.hide_secrets(text))
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = self.clean(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = aws.scrub(record.exc_text)
+        return True
+
+
 def configure_logging(verbose: bool) -> None:
     """Plain log lines on stderr; botocore stays quiet (it can echo payloads)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    handler.addFilter(Redact())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)
@@ -112,6 +147,7 @@ def print_report(report: sync.RunReport) -> None:
             f"changed {summary.changed}, unchanged {summary.unchanged}, "
             f"left the model {summary.removed}"
             + (f", in a pending job {summary.pending}" if summary.pending else "")
+            + (f", refused {summary.refused}" if summary.refused else "")
             + f"; {summary.to_send} to send"
         )
     for file in report.files:
@@ -159,7 +195,7 @@ def execute(destination: str, verbose: bool, **flags: Any) -> None:
             settings, DESTINATION_MODULES[destination], pick_progress(settings.dry_run)
         )
     except ExportError as error:
-        click.echo(f"error: {error}", err=True)
+        click.echo(f"error: {aws.hide_secrets(str(error))}", err=True)
         sys.exit(error.exit_code)
     except KeyboardInterrupt:
         click.echo("interrupted: rows accepted so far are recorded; rerun to continue",
@@ -169,8 +205,8 @@ def execute(destination: str, verbose: bool, **flags: Any) -> None:
         if verbose:
             log.exception("unexpected error")
         click.echo(
-            f"error: unexpected {type(error).__name__}: {error} (rerun with --verbose "
-            "for the traceback)",
+            f"error: unexpected {type(error).__name__}: {aws.scrub(str(error))} (rerun "
+            "with --verbose for the traceback)",
             err=True,
         )
         sys.exit(EXIT_DESTINATION)
@@ -186,7 +222,8 @@ def cli() -> None:
     Reads the dbt-built DuckDB file read-only, sends only rows that are new or
     changed since the last successful sync, and records every run in the state
     file. Exit codes: 0 ok, 1 some rows rejected (retried next run), 2 usage or
-    configuration error, 3 destination or service failure, 130 interrupted.
+    configuration error, 3 destination or service failure (or the warehouse
+    stayed locked past --lock-timeout), 130 interrupted.
     """
 
 

@@ -2,8 +2,12 @@
 
 cli.py collects raw values (click reads the environment variables named in
 each option); `build_settings` checks every identifier against the format the
-service documents and raises ConfigError with a one-line message, so a typo
-fails before any file is read or any call is made.
+service documents and raises ConfigError with a one-line message naming the
+flag and the bad value, so a typo fails before any file is read or any call
+is made. Values that reach SQL: --schema (an identifier, checked here) and the
+file paths (quoted as SQL string literals, checked for control characters).
+What the marts themselves carry into API names (rfm_audiences) is checked by
+extract.check_audiences before any call.
 """
 
 from __future__ import annotations
@@ -23,6 +27,11 @@ RETRY_MODES = ("standard", "adaptive")
 DEFAULT_WAREHOUSE = "warehouse/rfm.duckdb"
 DEFAULT_STATE = "warehouse/export_state.duckdb"
 DEFAULT_OUTPUT_DIR = "warehouse/exports"
+DEFAULT_SCHEMA = "main"
+DEFAULT_LOCK_TIMEOUT = 300.0
+MAX_LOCK_TIMEOUT = 86400.0
+# S3 keys are at most 1024 bytes; the exporter adds <destination>/<run id>/<file>.
+MAX_S3_PREFIX = 900
 
 PATTERNS = {
     "application_id": (
@@ -47,18 +56,40 @@ PATTERNS = {
         "expected arn:aws:iam::<account>:role/<name>",
     ),
     "s3_uri": (
-        r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\s]*)?",
-        "expected s3://<bucket>/<prefix>",
+        r"s3://(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9!_.*()=-]+)*",
+        "expected s3://<bucket>/<prefix>: a bucket name, then a prefix of letters, "
+        "digits and !_.*()=- separated by single /, no '..'",
     ),
     "region": (
         r"[a-z]{2}(-[a-z]+)+-\d{1,2}",
         "expected a region name such as us-east-1",
     ),
     "endpoint_url": (
-        r"https?://[^\s/]+(/[^\s]*)?",
-        "expected an http(s):// URL",
+        r"https?://[^\s/@]+(/[^\s]*)?",
+        "expected an http(s):// URL, with no user:password@ in it",
+    ),
+    "schema": (
+        r"[A-Za-z_][A-Za-z0-9_]{0,62}",
+        "a schema name is 1-63 letters, digits or _, not starting with a digit",
+    ),
+    "profile": (
+        r"[A-Za-z0-9_.+=,@/-]{1,128}",
+        "a profile name is 1-128 letters, digits or _.+=,@/-",
     ),
 }
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """A value for an error message: quoted, cut if long."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(str(value))} characters)"
+
+
+def flag_name(name: str) -> str:
+    return "--" + name.replace("_", "-")
 
 
 def check(name: str, value: str | None) -> str | None:
@@ -67,9 +98,27 @@ def check(name: str, value: str | None) -> str | None:
         return None
     pattern, hint = PATTERNS[name]
     if not re.fullmatch(pattern, value):
-        flag = "--" + name.replace("_", "-")
-        raise ConfigError(f"{flag}: {value!r} is not valid ({hint})")
+        # A URL's user:password@ is not printed back.
+        printable = re.sub(r"//([^/@:]*):[^/@]*@", r"//\1:***@", value)
+        raise ConfigError(f"{flag_name(name)}: {shown(printable)} is not valid ({hint})")
     return value
+
+
+def check_required(name: str, value: str) -> str:
+    """Like check, for a setting that has no 'not set' (empty is an error)."""
+    if not value:
+        raise ConfigError(f"{flag_name(name)}: {shown(value)} is not valid (it is empty)")
+    return check(name, value) or value
+
+
+def check_path(flag: str, value: str | None, default: str) -> Path:
+    """A file path from a flag or the environment; it reaches SQL (ATTACH) as
+    a quoted literal, so only control characters are refused."""
+    if value is not None and (not value.strip() or CONTROL.search(value)):
+        raise ConfigError(
+            f"{flag}: {shown(value)} is not a usable path (empty, or control characters)"
+        )
+    return Path(value or default)
 
 
 @dataclass(frozen=True)
@@ -118,6 +167,8 @@ class ExportSettings:
     warehouse_path: Path = Path(DEFAULT_WAREHOUSE)
     state_path: Path = Path(DEFAULT_STATE)
     output_dir: Path | None = None
+    schema: str = DEFAULT_SCHEMA
+    lock_timeout_seconds: float = DEFAULT_LOCK_TIMEOUT
     dry_run: bool = False
     full_resync: bool = False
     mirror: bool = False
@@ -158,6 +209,8 @@ def build_settings(  # noqa: PLR0913 - one keyword per flag, on purpose
     warehouse_path: str | None = None,
     state_path: str | None = None,
     output_dir: str | None = None,
+    schema: str | None = None,
+    lock_timeout_seconds: float = DEFAULT_LOCK_TIMEOUT,
     dry_run: bool = False,
     full_resync: bool = False,
     mirror: bool = False,
@@ -193,14 +246,33 @@ def build_settings(  # noqa: PLR0913 - one keyword per flag, on purpose
         raise ConfigError(f"--import-mode must be one of {', '.join(IMPORT_MODES)}")
     if not 1 <= data_expiry_days <= 1098:
         raise ConfigError("--data-expiry-days must be between 1 and 1098")
+    if not 0 <= lock_timeout_seconds <= MAX_LOCK_TIMEOUT:
+        raise ConfigError(
+            f"--lock-timeout: {shown(lock_timeout_seconds)} is not valid "
+            f"(0 to {MAX_LOCK_TIMEOUT:g} seconds)"
+        )
     if s3_uri:
         s3_uri = s3_uri.rstrip("/")
+        if len(s3_uri) > len("s3://") + 63 + 1 + MAX_S3_PREFIX:
+            raise ConfigError(
+                f"--s3-uri: {shown(s3_uri)} is too long (a prefix of at most "
+                f"{MAX_S3_PREFIX} characters: S3 keys are at most 1024)"
+            )
+    warehouse = check_path("--warehouse", warehouse_path, DEFAULT_WAREHOUSE)
+    state = check_path("--state-path", state_path, DEFAULT_STATE)
+    if warehouse.resolve() == state.resolve():
+        raise ConfigError(
+            f"--state-path: {shown(str(state))} is the warehouse file; the export "
+            "state needs a file of its own"
+        )
     settings = ExportSettings(
         destination=destination,
         mode=mode,
-        warehouse_path=Path(warehouse_path or DEFAULT_WAREHOUSE),
-        state_path=Path(state_path or DEFAULT_STATE),
-        output_dir=Path(output_dir) if output_dir else None,
+        warehouse_path=warehouse,
+        state_path=state,
+        output_dir=check_path("--output-dir", output_dir, ".") if output_dir else None,
+        schema=check_required("schema", DEFAULT_SCHEMA if schema is None else schema),
+        lock_timeout_seconds=lock_timeout_seconds,
         dry_run=dry_run,
         full_resync=full_resync,
         mirror=mirror,
@@ -211,7 +283,7 @@ def build_settings(  # noqa: PLR0913 - one keyword per flag, on purpose
         poll_seconds=poll_seconds,
         aws=AwsSettings(
             region=check("region", region),
-            profile=profile or None,
+            profile=check("profile", profile),
             endpoint_url=check("endpoint_url", endpoint_url),
             retry_mode=retry_mode,
             max_attempts=max_attempts,

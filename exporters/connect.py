@@ -5,8 +5,10 @@ definitions from rfm_audiences. The successor AWS names for Pinpoint.
   customer id is the profile's AccountNumber, searchable as `_account`: a
   profile id already recorded in the state is updated (UpdateProfile); an
   unknown one is searched first and updated if found, created otherwise, so a
-  rerun or a resend after a crash never creates a second profile. RFM fields
-  go to `Attributes`; fields that became empty are cleared on update.
+  rerun or a resend after a crash never creates a second profile; nor does a
+  CreateProfile retried after a timeout or 5xx, which searches again first
+  (botocore does not retry it on its own). RFM fields go to `Attributes`;
+  fields that became empty are cleared on update.
 - bulk mode: a Customer Profiles upload job. CreateUploadJob maps the CSV
   columns to profile fields (unique key: the customer id), the CSV goes to the
   pre-signed URL from GetUploadJobPath, StartUploadJob runs it; --wait polls
@@ -14,7 +16,9 @@ definitions from rfm_audiences. The successor AWS names for Pinpoint.
 - Segment definitions: one per audience (`_RFM_Champions`, `_RFM_Cluster_3`,
   ...) filtering the custom attribute. There is no update call: a definition
   whose filter changed is deleted and created again; --mirror deletes `_RFM_`
-  definitions whose audience is gone.
+  definitions whose audience is gone. A create retried after a timeout looks
+  the name up first; a delete of one already gone is done. The audiences are
+  checked (names, attributes, values) before any call.
 - --mirror deletes the profiles of customers that left the model.
 
 Builders (pure) come first, then the calls.
@@ -34,7 +38,7 @@ import botocore.exceptions
 
 from exporters import aws, diff, files
 from exporters.errors import DestinationError
-from exporters.extract import CONNECT_PROFILES, RFM_AUDIENCES
+from exporters.extract import CONNECT_PROFILES, RFM_AUDIENCES, check_audiences
 from exporters.state import PendingJob
 from exporters.sync import (
     Context,
@@ -68,6 +72,11 @@ CONTACT_COLUMNS = (
 )
 
 # builders ------------------------------------------------------------------
+
+
+def check(con: Any) -> None:
+    """Audiences filter an attribute this export sets (sync.run hook)."""
+    check_audiences(con, ATTRIBUTE_COLUMNS, "connect")
 
 
 def text(value: Any) -> str | None:
@@ -244,7 +253,7 @@ def sync(ctx: Context) -> None:
     if settings.mode == "bulk":
         upload_profiles(ctx, client, summary)
     else:
-        limiter = aws.RateLimiter(PROFILE_CALLS_PER_SECOND, sleep=ctx.retry.sleep)
+        limiter = ctx.limiter(PROFILE_CALLS_PER_SECOND)
         send_rows(
             ctx, CONNECT_PROFILES, batched(diff.iter_rows(ctx.con, CONNECT_PROFILES), 1),
             lambda rows: [upsert_profile(ctx, client, rows[0], limiter)],
@@ -293,8 +302,12 @@ def upsert_profile(
         ctx.call(client.update_profile, limiter,
                  **update_profile_request(domain, profile_id, row))
         return profile_id
-    response = ctx.call(client.create_profile, limiter, **create_profile_request(domain, row))
-    return response["ProfileId"]
+    response = ctx.call(
+        ctx.client(SERVICE, single_attempt=True).create_profile, limiter,
+        recover=lambda: find_profile(ctx, client, row["customer_id"], limiter),
+        **create_profile_request(domain, row),
+    )
+    return response if isinstance(response, str) else response["ProfileId"]
 
 
 def remove_profiles(ctx: Context, client: Any) -> None:
@@ -363,11 +376,9 @@ def sync_segment_definitions(ctx: Context, client: Any) -> None:
     for action, name, row in plan:
         try:
             if action in ("recreate", "delete"):
-                ctx.call(client.delete_segment_definition, DomainName=domain,
-                         SegmentDefinitionName=name)
+                delete_segment_definition(ctx, client, name)
             if action in ("create", "recreate"):
-                ctx.call(client.create_segment_definition,
-                         **segment_definition_request(domain, row))
+                create_segment_definition(ctx, client, row)
         except botocore.exceptions.ClientError as error:
             if not aws.is_row_error(error):
                 raise aws.describe_failure(error, f"{action} segment definition {name}") from None
@@ -385,6 +396,38 @@ def sync_segment_definitions(ctx: Context, client: Any) -> None:
                 ctx.destination, RFM_AUDIENCES.name, [(name, row["row_hash"], name)],
                 ctx.run_id,
             )
+
+
+def create_segment_definition(ctx: Context, client: Any, row: Row) -> None:
+    """CreateSegmentDefinition without botocore's retries; a retry after an
+    ambiguous failure first checks whether the first attempt made it."""
+    domain = ctx.settings.connect.domain_name or ""
+    name = row["audience_name"]
+
+    def made_earlier() -> bool | None:
+        try:
+            ctx.call(client.get_segment_definition, DomainName=domain,
+                     SegmentDefinitionName=name)
+        except botocore.exceptions.ClientError as error:
+            if aws.error_code(error) == "ResourceNotFoundException":
+                return None
+            raise
+        return True
+
+    ctx.call(
+        ctx.client(SERVICE, single_attempt=True).create_segment_definition,
+        recover=made_earlier, **segment_definition_request(domain, row),
+    )
+
+
+def delete_segment_definition(ctx: Context, client: Any, name: str) -> None:
+    """DeleteSegmentDefinition; one already gone is done."""
+    try:
+        ctx.call(client.delete_segment_definition,
+                 DomainName=ctx.settings.connect.domain_name, SegmentDefinitionName=name)
+    except botocore.exceptions.ClientError as error:
+        if aws.error_code(error) != "ResourceNotFoundException":
+            raise
 
 
 # bulk ----------------------------------------------------------------------
@@ -416,15 +459,27 @@ def upload_profiles(ctx: Context, client: Any, summary: diff.DiffSummary) -> Non
         path_response = ctx.call(client.get_upload_job_path, DomainName=domain, JobId=job_id)
         aws.http_put(
             path_response["Url"], body,
-            aws.sse_c_headers(path_response.get("ClientToken")),
+            aws.sse_c_headers(path_response.get("ClientToken")), retry=ctx.retry,
         )
-        ctx.call(client.start_upload_job, DomainName=domain, JobId=job_id)
+        ctx.call(
+            ctx.client(SERVICE, single_attempt=True).start_upload_job,
+            recover=lambda: started(ctx, client, job_id), DomainName=domain, JobId=job_id,
+        )
     except botocore.exceptions.ClientError as error:
         raise aws.describe_failure(error, "upload job") from None
     job = PendingJob(ctx.destination, CONNECT_PROFILES.name, job_id, ctx.run_id)
     ctx.state.add_pending_job(job, summary.table, "is_selected")
     ctx.report.jobs.append(f"upload job {job_id} ({rows} profiles)")
     settle_now_or_later(ctx, client, [job], settle_job)
+
+
+def started(ctx: Context, client: Any, job_id: str) -> bool | None:
+    """True if the upload job left CREATED (an earlier StartUploadJob went
+    through), else None."""
+    status = ctx.call(
+        client.get_upload_job, DomainName=ctx.settings.connect.domain_name, JobId=job_id
+    ).get("Status")
+    return True if status and status != "CREATED" else None
 
 
 def settle_job(ctx: Context, client: Any, job: PendingJob, *, wait: bool) -> None:

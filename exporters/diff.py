@@ -3,7 +3,8 @@
 Each row's hash is md5 over its columns (in contract order, nulls marked) and
 the model's payload version; payload builders are pure functions of the row,
 so a different hash is the only way the payload can differ. The diff joins the
-mart (warehouse, read-only) with `synced_rows` (state file) into a temp table:
+mart (the run's snapshot of it, extract.py) with `synced_rows` (state file)
+into a temp table, which then replaces the snapshot:
 
 - added: key never accepted by this destination;
 - changed: key accepted with another hash (a rejected row stays here until it
@@ -29,7 +30,8 @@ PAGE_ROWS = 5000
 
 @dataclass
 class DiffSummary:
-    """Counts for one model; `to_send` is what this run will send."""
+    """Counts for one model; `to_send` is what this run will send; `refused`
+    rows were taken out of it by a destination's own check."""
 
     model: str
     total: int = 0
@@ -39,6 +41,7 @@ class DiffSummary:
     pending: int = 0
     removed: int = 0
     to_send: int = 0
+    refused: int = 0
 
     @property
     def table(self) -> str:
@@ -130,6 +133,8 @@ def prepare(
         order by synced.primary_key
         """
     )
+    # The diff table holds every column of the snapshot: keep one copy.
+    con.execute(f"drop table {model.relation}")
     summary = DiffSummary(model=model.name)
     for change, pending, rows in con.execute(
         f"select change, is_pending, count(*) from {diff_table(model.name)} group by 1, 2"

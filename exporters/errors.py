@@ -8,7 +8,9 @@ Exit codes (documented in the README; a scheduler can act on them):
 - 2: usage or configuration error the user can fix (a flag, a missing mart,
   missing credentials);
 - 3: the destination or the service failed (throttled past every retry, 5xx,
-  access denied, a failed import job); nothing unsent is lost, rerun later.
+  timeouts, access denied, a failed import job), or the warehouse or state
+  file stayed locked by another process past --lock-timeout; nothing unsent
+  is lost, rerun later.
 """
 
 from __future__ import annotations
@@ -33,5 +35,11 @@ class ConfigError(ExportError):
 
 class DestinationError(ExportError):
     """The service refused or failed; what was sent before is kept."""
+
+    exit_code = EXIT_DESTINATION
+
+
+class LockTimeout(ExportError):
+    """Another process kept a DuckDB file locked past --lock-timeout."""
 
     exit_code = EXIT_DESTINATION

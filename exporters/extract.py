@@ -1,23 +1,40 @@
-"""Read the export marts from the warehouse, through a read-only connection.
+"""Read the export marts from the warehouse: one read-only snapshot per run.
 
 The exporter reads only the public, contract-enforced marts in
-models/marts/exports (schema `main`); what each one is keyed on and which of
-its columns hold contact details is declared here once.
+models/marts/exports (schema `main` unless --schema says otherwise); what each
+one is keyed on and which of its columns hold contact details is declared
+here once.
+
+The run's connection is an in-memory DuckDB database. The warehouse file is
+attached read-only (waiting up to --lock-timeout while a `dbt build` holds
+it), the marts the run needs are copied into temp tables in one transaction,
+and the file is detached again: every mart of a run comes from the same
+build, and a `dbt build` can start while the run is still sending. Temp
+tables spill, if they must, to a private (0700) temporary directory.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from exporters.errors import ConfigError, ExportError
+from exporters.config import CONTROL, shown
+from exporters.errors import ConfigError
+from exporters.locks import wait_for_lock
+from exporters.state import sql_string
 
 log = logging.getLogger(__name__)
 
-SCHEMA = "main"
+WAREHOUSE = "warehouse"
+# Connect's SegmentDefinitionName pattern (the stricter of the two services),
+# behind the `_RFM_` prefix that marks what the exporter owns.
+AUDIENCE_NAME = re.compile(r"_RFM_[A-Za-z0-9_-]{1,59}")
+MAX_ATTRIBUTE_VALUE = 100  # Pinpoint attribute values
 
 
 @dataclass(frozen=True)
@@ -37,7 +54,12 @@ class ExportModel:
 
     @property
     def relation(self) -> str:
-        return f'{SCHEMA}."{self.name}"'
+        """The run's snapshot of the mart (a temp table)."""
+        return f"snapshot_{self.name}"
+
+    def source(self, schema: str) -> str:
+        """The mart in the attached warehouse."""
+        return f'{WAREHOUSE}."{schema}"."{self.name}"'
 
 
 PINPOINT_ENDPOINTS = ExportModel(
@@ -96,43 +118,118 @@ RFM_AUDIENCES = ExportModel(
 )
 
 
-def open_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the dbt-built DuckDB file."""
+def open_warehouse(
+    path: Path, *, lock_timeout: float, temp_directory: Path | None = None
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory connection with the dbt-built DuckDB file attached
+    read-only as `warehouse`; waits while another process holds the file."""
     if not path.exists():
         raise ConfigError(
             f"no warehouse at {path}: run `dbt build` first or set RFM_DUCKDB_PATH"
         )
+    con = duckdb.connect()
     try:
-        return duckdb.connect(str(path), read_only=True)
-    except duckdb.IOException as error:
-        if "lock" in str(error).lower():
-            raise ExportError(
-                f"the warehouse {path} is locked by another process (a dbt build?); "
-                "run the export after it finishes"
-            ) from None
+        if temp_directory is not None:
+            con.execute(f"set temp_directory = '{sql_string(str(temp_directory))}'")
+        wait_for_lock(
+            lambda: con.execute(
+                f"attach '{sql_string(str(path))}' as {WAREHOUSE} (read_only)"
+            ),
+            path=path, what="the warehouse file",
+            holder="another process (a `dbt build`?)", timeout=lock_timeout,
+        )
+    except duckdb.Error as error:
+        con.close()
         raise ConfigError(f"cannot open the warehouse {path}: {error}") from None
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
-def check_models(con: duckdb.DuckDBPyConnection, models: list[ExportModel]) -> None:
+def check_models(
+    con: duckdb.DuckDBPyConnection, models: Iterable[ExportModel], schema: str
+) -> None:
     """Fail with a clear message if a mart or one of its columns is missing."""
     for model in models:
         found = {
             row[0]
             for row in con.execute(
                 "select column_name from information_schema.columns"
-                " where table_catalog = current_database()"
-                " and table_schema = ? and table_name = ?",
-                [SCHEMA, model.name],
+                " where table_catalog = ? and table_schema = ? and table_name = ?",
+                [WAREHOUSE, schema, model.name],
             ).fetchall()
         }
         if not found:
             raise ConfigError(
-                f"{SCHEMA}.{model.name} is not in the warehouse: run `dbt build` "
+                f"{schema}.{model.name} is not in the warehouse: run `dbt build` "
                 "(the export marts live in models/marts/exports)"
             )
         missing = [column for column in model.columns if column not in found]
         if missing:
             raise ConfigError(
-                f"{SCHEMA}.{model.name} lacks column(s) {', '.join(missing)}: "
+                f"{schema}.{model.name} lacks column(s) {', '.join(missing)}: "
                 "rebuild it with `dbt build`"
+            )
+
+
+def snapshot(
+    con: duckdb.DuckDBPyConnection, models: Iterable[ExportModel], schema: str
+) -> None:
+    """Copy the marts into temp tables in one transaction (one build's data),
+    then detach the warehouse so a `dbt build` is free to start."""
+    models = list(models)
+    check_models(con, models, schema)
+    con.execute("begin transaction")
+    try:
+        for model in models:
+            columns = ", ".join(f'"{column}"' for column in model.columns)
+            con.execute(
+                f"create or replace temp table {model.relation} as"
+                f" select {columns} from {model.source(schema)}"
+            )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute(f"detach {WAREHOUSE}")
+    log.debug("snapshot of %s taken", ", ".join(model.name for model in models))
+
+
+def check_audiences(
+    con: duckdb.DuckDBPyConnection, attributes: Iterable[str], destination: str
+) -> None:
+    """rfm_audiences comes from configuration (seeds/rfm_segment_rules.csv and
+    the number of clusters) and its values become segment names, attribute
+    names and filter values: check each before any call."""
+    attributes = tuple(attributes)
+    seen: set[str] = set()
+    rows = con.execute(
+        f"select audience_name, attribute_name, attribute_value from {RFM_AUDIENCES.relation}"
+        " order by sort_order, audience_name"
+    ).fetchall()
+    source = "from seeds/rfm_segment_rules.csv via rfm_audiences"
+    for name, attribute, value in rows:
+        if name is None or not AUDIENCE_NAME.fullmatch(name):
+            raise ConfigError(
+                f"rfm_audiences.audience_name: {shown(name)} is not a valid segment name "
+                f"(_RFM_ then 1-59 letters, digits, _ or -; {source})"
+            )
+        if name in seen:
+            raise ConfigError(f"rfm_audiences.audience_name: {shown(name)} appears twice")
+        seen.add(name)
+        if attribute not in attributes:
+            raise ConfigError(
+                f"rfm_audiences.attribute_name: {shown(attribute)} (audience {name}) is "
+                f"not an attribute the {destination} export sends (one of "
+                + ", ".join(attributes) + ")"
+            )
+        if (
+            value is None or not value.strip() or len(value) > MAX_ATTRIBUTE_VALUE
+            or CONTROL.search(value)
+        ):
+            raise ConfigError(
+                f"rfm_audiences.attribute_value: {shown(value)} (audience {name}) is not "
+                f"valid (1-{MAX_ATTRIBUTE_VALUE} characters, no control characters; "
+                f"{source})"
             )

@@ -1,13 +1,18 @@
 """Amazon Personalize: interactions, users and items, pseudonymous ids only.
 
 The three marts hold no contact detail or name (their dbt tests check the
-ids), so nothing here can leak one.
+ids). The exporter checks again before anything is written or sent: a row
+with a value shaped like an email address or an international phone number
+is refused (recorded in `rejects` as ContactDataRefused, never sent).
 
 - bulk mode: one CSV per dataset (header in schema order, epoch seconds) goes
   to S3 and CreateDatasetImportJob loads it; FULL (default) sends every row and
   replaces the dataset, INCREMENTAL sends new and changed rows. Each job needs
   at least 1000 interactions: checked before anything is uploaded. --wait polls
-  DescribeDatasetImportJob and reports failureReason.
+  DescribeDatasetImportJob and reports failureReason. A job's ARN follows
+  from its name, so the job is recorded before it is created: a crash right
+  after CreateDatasetImportJob leaves a job the next run finds, never a
+  second import of the same rows.
 - api mode: PutItems and PutUsers (10 records a call, about 10 calls/s),
   then PutEvents (10 events a call, one user and session per call, each event
   with its deterministic eventId so a resend is harmless).
@@ -60,6 +65,10 @@ MIN_BULK_INTERACTIONS = 1000
 RECORD_CALLS_PER_SECOND = 10.0
 EVENT_CALLS_PER_SECOND = 500.0
 FINISHED = ("ACTIVE", "CREATE FAILED")
+# Refused in any Personalize value: an email address, or a phone number in
+# international form (the form the Pinpoint and Connect marts carry).
+CONTACT_PATTERN = r"[^\s@]+@[^\s@]+\.[A-Za-z]{2,}|\+[1-9][0-9 ().-]{5,}[0-9]"
+REFUSED_CODE = "ContactDataRefused"
 
 # Per dataset: the mart, and (schema field, mart column, Avro type, categorical).
 DATASETS: dict[str, tuple[ExportModel, tuple[tuple[str, str, str, bool], ...]]] = {
@@ -231,11 +240,48 @@ def sends_everything(ctx: Context) -> bool:
     return settings.full_resync or full_import
 
 
+def models_for(settings: Any) -> list[ExportModel]:
+    """The marts of the datasets this run sends (sync.models_of)."""
+    return [DATASETS[dataset][0] for dataset in settings.personalize.datasets]
+
+
+def refuse_contact_values(ctx: Context, model: ExportModel, summary: diff.DiffSummary) -> int:
+    """Unselect rows holding a value shaped like an email address or phone
+    number, and record them as rejects (not in a dry run); returns how many."""
+    pattern = diff.literal(CONTACT_PATTERN)
+    condition = " or ".join(
+        f'coalesce(regexp_matches(cast("{column}" as varchar), {pattern}), false)'
+        for column in model.columns
+    )
+    refused = ctx.con.execute(
+        f"update {summary.table} set is_selected = false"
+        f" where is_selected and ({condition})"
+        " returning primary_key, row_hash, change"
+    ).fetchall()
+    if not refused:
+        return 0
+    for _, _, change in refused:
+        setattr(summary, change, getattr(summary, change) - 1)
+    summary.to_send -= len(refused)
+    summary.refused = len(refused)
+    message = "a value looks like an email address or phone number; not sent"
+    log.warning("%s: %d row(s) refused: %s", model.name, len(refused), message)
+    if not ctx.settings.dry_run:
+        ctx.counts.failed += len(refused)
+        ctx.state.record_rejects(
+            ctx.run_id, ctx.destination, model.name,
+            [(key, row_hash, REFUSED_CODE, message) for key, row_hash, _ in refused],
+        )
+    ctx.report.notes.append(f"{model.name}: {len(refused)} row(s) refused: {message}")
+    return len(refused)
+
+
 def prepare(ctx: Context) -> dict[str, diff.DiffSummary]:
     summaries = {}
     for dataset in ctx.settings.personalize.datasets:
         model, _ = DATASETS[dataset]
         summary = diff.prepare(ctx.con, ctx.destination, model, send_all=sends_everything(ctx))
+        refuse_contact_values(ctx, model, summary)
         ctx.report.diffs[model.name] = summary
         summaries[dataset] = summary
     return summaries
@@ -276,7 +322,7 @@ def sync_api(ctx: Context) -> None:
     client = ctx.client(EVENTS_SERVICE)
     if not ctx.settings.full_resync:
         ctx.counts.unchanged = sum(s.unchanged for s in summaries.values())
-    records = aws.RateLimiter(RECORD_CALLS_PER_SECOND, sleep=ctx.retry.sleep)
+    records = ctx.limiter(RECORD_CALLS_PER_SECOND)
     if "items" in summaries:
         arn = settings.dataset_arn("items")
 
@@ -308,7 +354,7 @@ def sync_api(ctx: Context) -> None:
             operation="PutUsers",
         )
     if "interactions" in summaries:
-        events = aws.RateLimiter(EVENT_CALLS_PER_SECOND, sleep=ctx.retry.sleep)
+        events = ctx.limiter(EVENT_CALLS_PER_SECOND)
 
         def put_events(rows: list[Row]) -> list[None]:
             ctx.call(client.put_events, events,
@@ -356,27 +402,44 @@ def sync_bulk(ctx: Context) -> None:
     settle_now_or_later(ctx, client, started, settle_job)
 
 
+def import_job_arn(settings: Any, name: str) -> str:
+    """The ARN Personalize gives the dataset import job called `name`."""
+    prefix, _, _ = (settings.personalize.dataset_group_arn or "").partition(
+        ":dataset-group/"
+    )
+    return f"{prefix}:dataset-import-job/{name}"
+
+
 def start_import(
     ctx: Context, client: Any, dataset: str, uri: str, summary: diff.DiffSummary,
     rows: int,
 ) -> PendingJob:
+    """Record the job, then create it. A retried create whose first attempt
+    went through finds the name taken: that job is this one."""
     settings = ctx.settings
     model, _ = DATASETS[dataset]
+    name = job_name(dataset, ctx.run_id)
+    job = PendingJob(
+        ctx.destination, model.name, import_job_arn(settings, name), ctx.run_id, uri
+    )
+    ctx.state.add_pending_job(job, summary.table, "is_selected")
     try:
         response = ctx.call(
             client.create_dataset_import_job,
-            jobName=job_name(dataset, ctx.run_id),
+            jobName=name,
             datasetArn=settings.personalize.dataset_arn(dataset),
             dataSource={"dataLocation": uri},
             roleArn=settings.role_arn,
             importMode=settings.personalize.import_mode,
         )
     except botocore.exceptions.ClientError as error:
-        raise aws.describe_failure(error, f"CreateDatasetImportJob ({dataset})") from None
-    job = PendingJob(
-        ctx.destination, model.name, response["datasetImportJobArn"], ctx.run_id, uri
-    )
-    ctx.state.add_pending_job(job, summary.table, "is_selected")
+        if aws.error_code(error) != "ResourceAlreadyExistsException":
+            ctx.state.settle_job(job, succeeded=False, run_id=ctx.run_id)
+            raise aws.describe_failure(error, f"CreateDatasetImportJob ({dataset})") from None
+        log.info("%s: import job %s exists already (an earlier attempt)", dataset, name)
+    else:
+        if response["datasetImportJobArn"] != job.job_id:
+            job = ctx.state.rename_job(job, response["datasetImportJobArn"])
     ctx.report.jobs.append(f"{dataset}: import job {job.job_id} ({rows} rows from {uri})")
     log.info("%s: import job started for %d rows", dataset, rows)
     return job
@@ -419,7 +482,7 @@ def settle_job(ctx: Context, client: Any, job: PendingJob, *, wait: bool) -> Non
             ctx.counts.unchanged += summary.unchanged
             if settings.personalize.import_mode == "FULL":
                 ctx.counts.removed += ctx.state.forget_missing(
-                    ctx.destination, job.model, summary.table
+                    ctx.destination, job.model, summary.table, "is_selected"
                 )
         ctx.report.notes.append(f"{job.model}: import job ACTIVE, {synced} rows")
         return

@@ -10,8 +10,10 @@ destination stays for accounts still migrating.
   (RegisterEndpoints); --wait polls GetImportJob and reports its failures.
 - Segments: one dimensional segment per audience, named `_RFM_<segment>`,
   filtering the endpoint's user attribute. Found by name with GetSegments and
-  updated in place, so a rerun never duplicates one; --mirror deletes `_RFM_`
-  segments whose audience is gone.
+  updated in place, so a rerun never duplicates one; a CreateSegment retried
+  after a timeout or 5xx first looks the name up again (aws.call's
+  `recover`); --mirror deletes `_RFM_` segments whose audience is gone. The
+  audiences are checked (names, attributes, values) before any call.
 - --mirror also deletes endpoints whose row left the model (DeleteEndpoint).
 
 Builders (pure) come first, then the calls.
@@ -33,7 +35,7 @@ import botocore.exceptions
 
 from exporters import aws, diff, files
 from exporters.errors import DestinationError
-from exporters.extract import PINPOINT_ENDPOINTS, RFM_AUDIENCES
+from exporters.extract import PINPOINT_ENDPOINTS, RFM_AUDIENCES, check_audiences
 from exporters.state import PendingJob
 from exporters.sync import (
     Context,
@@ -70,6 +72,11 @@ CSV_HEADER = (
 FINISHED = ("COMPLETED", "FAILED")
 
 # builders ------------------------------------------------------------------
+
+
+def check(con: Any) -> None:
+    """Audiences filter a user attribute this export sets (sync.run hook)."""
+    check_audiences(con, USER_ATTRIBUTES, "pinpoint")
 
 
 def text(value: Any, limit: int | None = None) -> str | None:
@@ -261,7 +268,7 @@ def sync(ctx: Context) -> None:
     if settings.mode == "bulk":
         import_endpoints(ctx, client, summary)
     else:
-        limiter = aws.RateLimiter(BATCH_CALLS_PER_SECOND, sleep=ctx.retry.sleep)
+        limiter = ctx.limiter(BATCH_CALLS_PER_SECOND)
 
         def send(rows: list[Row]) -> list[str | None]:
             items = [endpoint_item(row) for row in rows]
@@ -329,24 +336,18 @@ def sync_segments(ctx: Context, client: Any) -> None:
     audiences = {row["audience_name"]: row for row in desired_segments(ctx)}
     requests = [segment_request(row) for row in audiences.values()]
     plan = plan_segments(requests, list_segments(ctx, client), mirror=ctx.settings.mirror)
-    limiter = aws.RateLimiter(SEGMENT_CALLS_PER_SECOND, sleep=ctx.retry.sleep)
+    limiter = ctx.limiter(SEGMENT_CALLS_PER_SECOND)
     for action, name, segment_id, request in plan:
         try:
             if action == "create":
-                response = ctx.call(
-                    client.create_segment, limiter, ApplicationId=app,
-                    WriteSegmentRequest=request,
-                )
-                segment_id = response["SegmentResponse"]["Id"]
+                segment_id = create_segment(ctx, client, request, limiter)
             elif action == "update":
                 ctx.call(
                     client.update_segment, limiter, ApplicationId=app,
                     SegmentId=segment_id, WriteSegmentRequest=request,
                 )
             elif action == "delete":
-                ctx.call(
-                    client.delete_segment, limiter, ApplicationId=app, SegmentId=segment_id
-                )
+                delete_segment(ctx, client, segment_id or "", limiter)
         except botocore.exceptions.ClientError as error:
             if not aws.is_row_error(error):
                 raise aws.describe_failure(error, f"{action} segment {name}") from None
@@ -373,6 +374,40 @@ def sync_segments(ctx: Context, client: Any) -> None:
             if (count := sum(1 for step in plan if step[0] == action))
         ) or "none",
     )
+
+
+def create_segment(
+    ctx: Context, client: Any, request: dict[str, Any], limiter: aws.RateLimiter
+) -> str:
+    """CreateSegment without botocore's retries; a retry after an ambiguous
+    failure first looks for a segment of that name (the first attempt's)."""
+
+    def made_earlier() -> str | None:
+        for segment in list_segments(ctx, client):
+            if segment.get("Name") == request["Name"]:
+                return segment["Id"]
+        return None
+
+    once = ctx.client(SERVICE, single_attempt=True)
+    response = ctx.call(
+        once.create_segment, limiter, recover=made_earlier,
+        ApplicationId=ctx.settings.pinpoint.application_id, WriteSegmentRequest=request,
+    )
+    return response if isinstance(response, str) else response["SegmentResponse"]["Id"]
+
+
+def delete_segment(
+    ctx: Context, client: Any, segment_id: str, limiter: aws.RateLimiter
+) -> None:
+    """DeleteSegment; one already gone (say, by a retried delete) is done."""
+    try:
+        ctx.call(
+            client.delete_segment, limiter,
+            ApplicationId=ctx.settings.pinpoint.application_id, SegmentId=segment_id,
+        )
+    except botocore.exceptions.ClientError as error:
+        if aws.error_code(error) != "NotFoundException":
+            raise
 
 
 # bulk ----------------------------------------------------------------------

@@ -31,6 +31,7 @@ from typing import Any
 import duckdb
 
 from exporters.errors import ExportError
+from exporters.locks import wait_for_lock
 
 log = logging.getLogger(__name__)
 
@@ -129,16 +130,28 @@ class StateStore:
 
     @classmethod
     def attach(
-        cls, con: duckdb.DuckDBPyConnection, path: Path, *, writable: bool
+        cls, con: duckdb.DuckDBPyConnection, path: Path, *, writable: bool,
+        lock_timeout: float = 0,
     ) -> StateStore:
-        """Attach the state file; read-only (dry run) never creates it."""
+        """Attach the state file; read-only (dry run) never creates it. Waits
+        up to `lock_timeout` seconds while another run holds the file."""
+
+        def attach_file(mode: str) -> None:
+            wait_for_lock(
+                lambda: con.execute(
+                    f"attach '{sql_string(str(path))}' as {ALIAS} ({mode})"
+                ),
+                path=path, what="the state file", holder="another rfm-export run",
+                timeout=lock_timeout,
+            )
+
         try:
             if writable:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                con.execute(f"attach '{sql_string(str(path))}' as {ALIAS} (read_write)")
+                attach_file("read_write")
                 con.execute(DDL)
             elif path.exists():
-                con.execute(f"attach '{sql_string(str(path))}' as {ALIAS} (read_only)")
+                attach_file("read_only")
                 if not cls._has_tables(con):
                     con.execute(f"detach {ALIAS}")
                     con.execute(f"attach ':memory:' as {ALIAS} (read_write)")
@@ -146,12 +159,7 @@ class StateStore:
             else:
                 con.execute(f"attach ':memory:' as {ALIAS} (read_write)")
                 con.execute(DDL)
-        except duckdb.IOException as error:
-            if "lock" in str(error).lower():
-                raise ExportError(
-                    f"the state file {path} is in use by another rfm-export run; "
-                    "run destinations one after another"
-                ) from None
+        except duckdb.Error as error:
             raise ExportError(f"cannot open the state file {path}: {error}") from None
         return cls(con, writable=writable)
 
@@ -228,10 +236,10 @@ class StateStore:
         stamp = now()
         self.con.begin()
         try:
-            self.con.executemany(
+            insert_values(
+                self.con,
                 f"insert or replace into {ALIAS}.synced_rows (destination, model,"
-                " primary_key, row_hash, external_id, run_id, synced_at)"
-                " values (?, ?, ?, ?, ?, ?, ?)",
+                " primary_key, row_hash, external_id, run_id, synced_at)",
                 [
                     [destination, model, key, row_hash, external_id, run_id, stamp]
                     for key, row_hash, external_id in rows
@@ -254,10 +262,10 @@ class StateStore:
             return
         self.con.begin()
         try:
-            self.con.executemany(
+            self.con.execute(
                 f"delete from {ALIAS}.synced_rows where destination = ? and model = ?"
-                " and primary_key = ?",
-                [[destination, model, key] for key in keys],
+                " and primary_key in (select unnest(?::varchar[]))",
+                [destination, model, keys],
             )
             if counts is not None:
                 self.update_counts(run_id, counts)
@@ -266,11 +274,14 @@ class StateStore:
             self.con.rollback()
             raise
 
-    def forget_missing(self, destination: str, model: str, table: str) -> int:
-        """After a FULL import: drop synced rows whose key is not in `table`."""
+    def forget_missing(
+        self, destination: str, model: str, table: str, where: str = "true"
+    ) -> int:
+        """After a FULL import: drop synced rows whose key is not among the
+        rows of `table` that the import carried (`where`)."""
         return self.con.execute(
             f"delete from {ALIAS}.synced_rows where destination = ? and model = ?"
-            f" and primary_key not in (select primary_key from {table})",
+            f" and primary_key not in (select primary_key from {table} where {where})",
             [destination, model],
         ).fetchone()[0]
 
@@ -285,10 +296,10 @@ class StateStore:
         if not rejects:
             return
         stamp = now()
-        self.con.executemany(
+        insert_values(
+            self.con,
             f"insert into {ALIAS}.rejects (run_id, destination, model, primary_key,"
-            " row_hash, error_code, error_message, rejected_at)"
-            " values (?, ?, ?, ?, ?, ?, ?, ?)",
+            " row_hash, error_code, error_message, rejected_at)",
             [
                 [run_id, destination, model, key, row_hash, code, message[:1000], stamp]
                 for key, row_hash, code, message in rejects
@@ -316,6 +327,22 @@ class StateStore:
         except BaseException:
             self.con.rollback()
             raise
+
+    def rename_job(self, job: PendingJob, job_id: str) -> PendingJob:
+        """The service named a recorded job differently; one commit."""
+        self.con.begin()
+        try:
+            for table in ("pending_jobs", "pending_rows"):
+                self.con.execute(
+                    f"update {ALIAS}.{table} set job_id = ?"
+                    " where destination = ? and model = ? and job_id = ?",
+                    [job_id, job.destination, job.model, job.job_id],
+                )
+            self.con.commit()
+        except BaseException:
+            self.con.rollback()
+            raise
+        return PendingJob(job.destination, job.model, job_id, job.run_id, job.file_uri)
 
     def pending_jobs(self, destination: str) -> list[PendingJob]:
         rows = self.con.execute(
@@ -350,6 +377,21 @@ class StateStore:
             self.con.rollback()
             raise
         return count
+
+
+def insert_values(
+    con: duckdb.DuckDBPyConnection, insert: str, rows: Sequence[Sequence[Any]],
+    chunk: int = 500,
+) -> None:
+    """`insert ... values (...), (...)` in chunks: one statement per chunk
+    (DuckDB's executemany runs one statement per row, far slower)."""
+    for start in range(0, len(rows), chunk):
+        part = rows[start:start + chunk]
+        row = "(" + ", ".join("?" * len(part[0])) + ")"
+        con.execute(
+            f"{insert} values " + ", ".join([row] * len(part)),
+            [value for values in part for value in values],
+        )
 
 
 def sql_string(value: str) -> str:

@@ -7,13 +7,17 @@ abandoned runs, the exit status) and the two loops they share:
 - `send_rows`: batches of diff rows to a send function; an accepted batch is
   committed to the state at once; a batch the service refuses for its content
   is split in halves until the refused rows are isolated (partial batch
-  failures), and those rows are recorded as rejects;
+  failures), each accepted half committed as soon as it is accepted (so a
+  failure later in the batch never sends it again), and the refused rows are
+  recorded as rejects;
 - `remove_rows`: mirror deletes, committed the same way.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,16 +99,28 @@ class Context:
     def counts(self) -> Counts:
         return self.report.counts
 
-    def client(self, service: str) -> Any:
+    def client(self, service: str, *, single_attempt: bool = False) -> Any:
+        """The run's client for `service`; `single_attempt`: botocore does not
+        retry (for creates that are not idempotent: `call` retries them with
+        a `recover` lookup instead)."""
         if self.settings.dry_run:
             raise AssertionError("a dry run makes no call")  # pragma: no cover
-        if service not in self._clients:
-            self._clients[service] = aws.client(service, self.settings.aws)
-        return self._clients[service]
+        key = f"{service}:once" if single_attempt else service
+        if key not in self._clients:
+            settings = self.settings.aws
+            if single_attempt:
+                settings = dataclasses.replace(settings, max_attempts=1)
+            self._clients[key] = aws.client(service, settings)
+        return self._clients[key]
+
+    def limiter(self, per_second: float) -> aws.RateLimiter:
+        """A rate limiter on the run's clock and sleep."""
+        return aws.RateLimiter(per_second, clock=self.retry.clock, sleep=self.retry.sleep)
 
     def call(self, method: Callable[..., Any], limiter: aws.RateLimiter | None = None,
-             **kwargs: Any) -> Any:
-        return aws.call(method, retry=self.retry, limiter=limiter, **kwargs)
+             *, recover: Callable[[], Any] | None = None, **kwargs: Any) -> Any:
+        return aws.call(method, retry=self.retry, limiter=limiter, recover=recover,
+                        **kwargs)
 
 
 def redact(message: str, row: Row | None = None, model: ExportModel | None = None) -> str:
@@ -129,24 +145,30 @@ def count_accepted(counts: Counts, rows: Iterable[Row]) -> None:
             counts.unchanged += 1
 
 
+Accept = Callable[[list[tuple[Row, str | None]]], None]
+Reject = Callable[[list[tuple[Row, str, str]]], None]
+
+
 def send_isolating(
-    rows: list[Row], send: SendFn, model: ExportModel
-) -> tuple[list[tuple[Row, str | None]], list[tuple[Row, str, str]]]:
+    rows: list[Row], send: SendFn, model: ExportModel, accept: Accept, reject: Reject
+) -> None:
     """Send rows; if the service refuses the batch for its content, split it
-    until each refused row is alone. Returns (accepted, rejected)."""
+    until each refused row is alone. Each accepted part goes to `accept` as
+    soon as the service accepted it, each refused row to `reject`."""
     try:
         ids = send(rows)
-        return list(zip(rows, ids, strict=True)), []
     except (botocore.exceptions.ClientError, botocore.exceptions.ParamValidationError) as error:
         if not aws.is_row_error(error):
             raise
         if len(rows) == 1:
             message = redact(aws.error_message(error), rows[0], model)
-            return [], [(rows[0], aws.error_code(error), message)]
+            reject([(rows[0], aws.error_code(error), message)])
+            return
         middle = len(rows) // 2
-        first = send_isolating(rows[:middle], send, model)
-        second = send_isolating(rows[middle:], send, model)
-        return first[0] + second[0], first[1] + second[1]
+        send_isolating(rows[:middle], send, model, accept, reject)
+        send_isolating(rows[middle:], send, model, accept, reject)
+        return
+    accept(list(zip(rows, ids, strict=True)))
 
 
 def send_rows(
@@ -159,34 +181,40 @@ def send_rows(
     total: int,
     operation: str,
 ) -> None:
-    """Send each batch, committing accepted rows and recording rejects per batch."""
+    """Send each batch, committing accepted rows and recording rejects as the
+    service answers."""
+
+    def accept(accepted: list[tuple[Row, str | None]]) -> None:
+        count_accepted(ctx.counts, (row for row, _ in accepted))
+        ctx.state.mark_synced(
+            ctx.destination, model.name,
+            [(row["primary_key"], row["row_hash"], external_id or row.get("external_id"))
+             for row, external_id in accepted],
+            ctx.run_id, ctx.counts,
+        )
+        ctx.progress.advance(len(accepted))
+
+    def reject(rejected: list[tuple[Row, str, str]]) -> None:
+        ctx.counts.failed += len(rejected)
+        ctx.state.record_rejects(
+            ctx.run_id, ctx.destination, model.name,
+            [(row["primary_key"], row["row_hash"], code, message)
+             for row, code, message in rejected],
+        )
+        log.warning(
+            "%s: %d row(s) rejected (%s)", model.name, len(rejected),
+            ", ".join(sorted({code for _, code, _ in rejected})),
+        )
+        ctx.progress.advance(len(rejected))
+
     ctx.progress.start(label, total)
     try:
         for batch in batches:
             try:
-                accepted, rejected = send_isolating(batch, send, model)
+                send_isolating(batch, send, model, accept, reject)
             except botocore.exceptions.ClientError as error:
                 raise aws.describe_failure(error, operation) from None
-            count_accepted(ctx.counts, (row for row, _ in accepted))
-            ctx.counts.failed += len(rejected)
-            if rejected:
-                ctx.state.record_rejects(
-                    ctx.run_id, ctx.destination, model.name,
-                    [(row["primary_key"], row["row_hash"], code, message)
-                     for row, code, message in rejected],
-                )
-                log.warning(
-                    "%s: %d row(s) rejected (%s)", model.name, len(rejected),
-                    ", ".join(sorted({code for _, code, _ in rejected})),
-                )
-            ctx.state.mark_synced(
-                ctx.destination, model.name,
-                [(row["primary_key"], row["row_hash"], external_id or row.get("external_id"))
-                 for row, external_id in accepted],
-                ctx.run_id, ctx.counts,
-            )
             log.debug("%s: batch of %d sent", model.name, len(batch))
-            ctx.progress.advance(len(batch))
     finally:
         ctx.progress.finish()
 
@@ -251,9 +279,17 @@ def options_for_history(settings: ExportSettings) -> dict[str, Any]:
         "import_mode": settings.personalize.import_mode,
         "datasets": list(settings.personalize.datasets),
         "domain_name": settings.connect.domain_name,
+        "schema": settings.schema,
         "region": settings.aws.region,
         "endpoint_url": settings.aws.endpoint_url,
     }
+
+
+def models_of(destination: ModuleType, settings: ExportSettings) -> list[ExportModel]:
+    """The marts a run of `destination` reads (all of MODELS unless the module
+    narrows them for these settings)."""
+    pick = getattr(destination, "models_for", None)
+    return list(pick(settings)) if pick is not None else list(destination.MODELS)
 
 
 def run(
@@ -264,48 +300,71 @@ def run(
 ) -> RunReport:
     """Run one export (or dry run) of `destination`; return its report.
 
-    Raises ExportError (ConfigError, DestinationError) for a failed run, after
-    recording it in the run history.
+    The marts are read once, in one transaction, into the run's own temp
+    tables; the warehouse file is then let go (extract.py). Raises
+    ExportError (ConfigError, DestinationError, LockTimeout) for a failed
+    run, after recording it in the run history.
     """
     report = RunReport(settings.destination, settings.mode, settings.dry_run)
-    con = extract.open_warehouse(settings.warehouse_path)
-    try:
-        extract.check_models(con, destination.MODELS)
-        state = StateStore.attach(con, settings.state_path, writable=not settings.dry_run)
-        ctx = Context(
-            settings=settings, con=con, state=state, progress=progress or Progress(),
-            report=report, retry=retry or aws.RetryPolicy(),
+    with tempfile.TemporaryDirectory(prefix="rfm-export-duckdb-") as spill:
+        con = extract.open_warehouse(
+            settings.warehouse_path, lock_timeout=settings.lock_timeout_seconds,
+            temp_directory=Path(spill),
         )
-        if settings.dry_run:
-            destination.dry_run(ctx)
-            report.status = "dry_run"
-            return report
-        state.close_abandoned(settings.destination)
-        ctx.run_id = report.run_id = state.start_run(
-            settings.destination, settings.mode, options_for_history(settings)
-        )
-        log.info("run %s: %s --mode %s", ctx.run_id, settings.destination, settings.mode)
         try:
-            destination.sync(ctx)
-        except ExportError as error:
-            report.status, report.error = "failed", str(error)
-            state.finish_run(ctx.run_id, "failed", report.counts, str(error))
-            raise
-        except KeyboardInterrupt:
-            report.status = "interrupted"
-            state.finish_run(ctx.run_id, "interrupted", report.counts, "interrupted")
-            raise
-        except Exception as error:
-            report.status = "failed"
-            report.error = f"{type(error).__name__}: {error}"
-            state.finish_run(ctx.run_id, "failed", report.counts, report.error)
-            raise
-        if report.status == "running":
-            report.status = "partial" if report.counts.failed else "succeeded"
-        state.finish_run(ctx.run_id, report.status, report.counts, report.error)
+            return run_on(con, settings, destination, report, progress, retry)
+        finally:
+            con.close()
+
+
+def run_on(
+    con: duckdb.DuckDBPyConnection,
+    settings: ExportSettings,
+    destination: ModuleType,
+    report: RunReport,
+    progress: Progress | None,
+    retry: aws.RetryPolicy | None,
+) -> RunReport:
+    extract.snapshot(con, models_of(destination, settings), settings.schema)
+    check = getattr(destination, "check", None)
+    if check is not None:
+        check(con)
+    state = StateStore.attach(
+        con, settings.state_path, writable=not settings.dry_run,
+        lock_timeout=settings.lock_timeout_seconds,
+    )
+    ctx = Context(
+        settings=settings, con=con, state=state, progress=progress or Progress(),
+        report=report, retry=retry or aws.RetryPolicy(),
+    )
+    if settings.dry_run:
+        destination.dry_run(ctx)
+        report.status = "dry_run"
         return report
-    finally:
-        con.close()
+    state.close_abandoned(settings.destination)
+    ctx.run_id = report.run_id = state.start_run(
+        settings.destination, settings.mode, options_for_history(settings)
+    )
+    log.info("run %s: %s --mode %s", ctx.run_id, settings.destination, settings.mode)
+    try:
+        destination.sync(ctx)
+    except ExportError as error:
+        report.status, report.error = "failed", str(error)
+        state.finish_run(ctx.run_id, "failed", report.counts, str(error))
+        raise
+    except KeyboardInterrupt:
+        report.status = "interrupted"
+        state.finish_run(ctx.run_id, "interrupted", report.counts, "interrupted")
+        raise
+    except Exception as error:
+        report.status = "failed"
+        report.error = aws.scrub(f"{type(error).__name__}: {error}")
+        state.finish_run(ctx.run_id, "failed", report.counts, report.error)
+        raise
+    if report.status == "running":
+        report.status = "partial" if report.counts.failed else "succeeded"
+    state.finish_run(ctx.run_id, report.status, report.counts, report.error)
+    return report
 
 
 # settle_job(ctx, client, job, wait=...): polls one import job to its end

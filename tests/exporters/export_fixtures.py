@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import copy
+import json
+import os
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import boto3
+import botocore.session
 import duckdb
-import pandas
 from botocore.stub import Stubber
 
 from exporters import config
@@ -147,6 +150,8 @@ class Warehouse:
             con.close()
 
     def set(self, table: str, rows: list[dict[str, Any]]) -> None:
+        import pandas  # here: kill_runner.py's child process does not need it
+
         con = duckdb.connect(str(self.path))
         try:
             con.execute(f"delete from main.{table}")
@@ -158,6 +163,10 @@ class Warehouse:
             con.close()
 
 
+# One botocore session for every test client: service models load once.
+SESSION = botocore.session.get_session()
+
+
 @dataclass
 class Stubs:
     """Stubber-wrapped clients by service name, plus a log of every request."""
@@ -166,13 +175,14 @@ class Stubs:
     stubbers: dict[str, Stubber] = field(default_factory=dict)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    settings: list[tuple[str, config.AwsSettings]] = field(default_factory=list)
 
     def __getitem__(self, service: str) -> Stubber:
         if service not in self.stubbers:
-            client = boto3.session.Session(
-                aws_access_key_id="testing", aws_secret_access_key="testing",
-                region_name=REGION,
-            ).client(service)
+            client = SESSION.create_client(
+                service, region_name=REGION, aws_access_key_id="testing",
+                aws_secret_access_key="testing",
+            )
             client.meta.events.register("before-parameter-build.*.*", self._record)
             stubber = Stubber(client)
             stubber.activate()
@@ -182,11 +192,15 @@ class Stubs:
     def _record(self, params: dict[str, Any], model: Any, **_: Any) -> None:
         self.calls.append((model.name, copy.deepcopy(params)))
 
-    def factory(self, service: str, _settings: config.AwsSettings) -> Any:
-        if service in self.extra:
-            return self.extra[service]
+    def client(self, service: str) -> Any:
         self[service]
         return self.clients[service]
+
+    def factory(self, service: str, settings: config.AwsSettings) -> Any:
+        self.settings.append((service, settings))
+        if service in self.extra:
+            return self.extra[service]
+        return self.client(service)
 
     def of(self, operation: str) -> list[dict[str, Any]]:
         return [params for name, params in self.calls if name == operation]
@@ -197,13 +211,64 @@ class Stubs:
 
 
 class NoSleep:
-    """Records requested sleeps instead of sleeping."""
+    """Records requested sleeps instead of sleeping; `clock` is the time they
+    would have taken."""
 
     def __init__(self) -> None:
         self.slept: list[float] = []
+        self.now = 1000.0
 
     def __call__(self, seconds: float) -> None:
         self.slept.append(seconds)
+        self.now += seconds
+
+    def clock(self) -> float:
+        return self.now
+
+
+def export_flags(
+    destination: str, warehouse: Path, state: Path, **flags: Any
+) -> dict[str, Any]:
+    """build_settings keywords for a test run: test ids, no polling pause."""
+    defaults: dict[str, Any] = {
+        "warehouse_path": str(warehouse),
+        "state_path": str(state),
+        "region": REGION,
+        "poll_seconds": 0,
+    }
+    if destination == "pinpoint":
+        defaults["application_id"] = APP_ID
+    elif destination == "personalize":
+        defaults |= {"dataset_group_arn": GROUP_ARN, "tracking_id": TRACKING_ID}
+    else:
+        defaults["domain_name"] = DOMAIN
+    if flags.get("mode") == "bulk" and destination != "connect":
+        defaults |= {"s3_uri": f"s3://{BUCKET}/exports", "role_arn": ROLE_ARN}
+    return defaults | flags
+
+
+HERE = Path(__file__).parent
+
+
+def run_killed(
+    tmp_path: Path, destination: str, kill: tuple[str, str, int], **flags: Any
+) -> subprocess.CompletedProcess[str]:
+    """Run an export in a child process (kill_runner.py) against the fakes,
+    killed with SIGKILL right after the service applied call number `at` of
+    `operation`; the fakes' state is left in tmp_path/fake-<service>.json."""
+    service, operation, at = kill
+    spec = {
+        "destination": destination,
+        "flags": export_flags(destination, tmp_path / "rfm.duckdb",
+                              tmp_path / "state.duckdb", **flags),
+        "fake_dir": str(tmp_path),
+        "kill": [service, operation, at],
+    }
+    env = {**os.environ, "PYTHONPATH": str(HERE.parent.parent)}
+    return subprocess.run(
+        [sys.executable, str(HERE / "kill_runner.py"), json.dumps(spec)],
+        env=env, capture_output=True, text=True, timeout=120,
+    )
 
 
 def state_rows(tmp_path: Path, sql: str) -> list[tuple[Any, ...]]:

@@ -3,48 +3,42 @@ batch that was in flight (an idempotent upsert of the same endpoints)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from export_fixtures import endpoint, state_rows
+from export_fixtures import endpoint, run_killed, state_rows
 
-HERE = Path(__file__).parent
 ACCEPTED = {"MessageBody": {"Message": "Accepted", "RequestID": "req"}}
 
 
 def test_a_killed_run_resumes_with_only_what_is_left(
-    warehouse: Any, stubs: Any, run_export: Any, tmp_path: Path
+    warehouse: Any, fakes: Any, run_export: Any, tmp_path: Path
 ) -> None:
     warehouse.set("pinpoint_endpoints", [endpoint(n) for n in range(350)])
-    env = {**os.environ, "PYTHONPATH": str(HERE.parent.parent)}
-    child = subprocess.run(
-        [sys.executable, str(HERE / "kill_runner.py"), str(warehouse.path),
-         str(tmp_path / "state.duckdb"), "4", "3"],
-        env=env, capture_output=True, text=True, timeout=120,
-    )
+    child = run_killed(tmp_path, "pinpoint", ("pinpoint", "UpdateEndpointsBatch", 3))
     assert child.returncode == -9, child.stderr  # SIGKILL, no cleanup ran
     # Batches 1 and 2 were recorded; batch 3 was accepted but not recorded.
     assert state_rows(tmp_path, "select count(*) from synced_rows") == [(200,)]
     assert state_rows(tmp_path, "select status from runs") == [("running",)]
 
-    stub = stubs["pinpoint"]
-    stub.add_response("update_endpoints_batch", ACCEPTED)
-    stub.add_response("update_endpoints_batch", ACCEPTED)
-    stub.add_response("get_segments", {"SegmentsResponse": {"Item": []}})
+    service = fakes("pinpoint")
+    service.save_to(tmp_path / "fake-pinpoint.json")
+    assert len(service.endpoints) == 300
     report = run_export("pinpoint")
 
-    stubs.assert_done()
-    sent = [item["Id"] for call in stubs.of("UpdateEndpointsBatch")
+    sent = [item["Id"] for call in fakes("pinpoint").stubs.of("UpdateEndpointsBatch")
             for item in call["EndpointBatchRequest"]["Item"]]
     assert sent == [f"ep{n:05d}" for n in range(200, 350)]
     assert report.counts.added == 150 and report.counts.unchanged == 200
     assert state_rows(tmp_path, "select count(*) from synced_rows") == [(350,)]
     assert state_rows(tmp_path, "select status from runs order by started_at") == [
         ("interrupted",), ("succeeded",)]
+    # The batch in flight went twice, to an upsert by Id: each endpoint once.
+    assert sorted(service.endpoints) == [f"ep{n:05d}" for n in range(350)]
+    twice = {key for key, count in service.deliveries("endpoint:").items() if count > 1}
+    assert twice == {f"ep{n:05d}" for n in range(200, 300)}
+    assert service.resent == []
 
 
 def test_an_interrupted_run_is_recorded(

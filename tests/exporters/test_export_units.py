@@ -218,3 +218,118 @@ def test_atomic_private_write_leaves_no_temp_file(tmp_path: Path) -> None:
         files.atomic_write(path, broken(), private=True)
     assert path.read_text().startswith("a,b")  # the old file is intact
     assert os.listdir(path.parent) == ["contacts.csv"]
+
+
+def test_ambiguous_failures_are_those_the_service_may_have_applied() -> None:
+    def client_error(code: str, status: int) -> botocore.exceptions.ClientError:
+        return botocore.exceptions.ClientError(
+            {"Error": {"Code": code, "Message": "m"},
+             "ResponseMetadata": {"HTTPStatusCode": status}}, "Op")
+
+    url = {"endpoint_url": "https://x"}
+    assert aws.is_ambiguous(botocore.exceptions.ReadTimeoutError(**url))
+    assert aws.is_ambiguous(client_error("InternalServerException", 500))
+    assert not aws.is_ambiguous(botocore.exceptions.ConnectTimeoutError(**url))
+    assert not aws.is_ambiguous(botocore.exceptions.EndpointConnectionError(**url))
+    assert not aws.is_ambiguous(client_error("ThrottlingException", 400))
+    assert not aws.is_ambiguous(client_error("BadRequestException", 400))
+    for error in (botocore.exceptions.ReadTimeoutError(**url),
+                  botocore.exceptions.ConnectTimeoutError(**url),
+                  botocore.exceptions.EndpointConnectionError(**url)):
+        assert aws.is_retryable(error)
+
+
+def test_recover_runs_before_a_retry_after_an_ambiguous_failure_only() -> None:
+    slept: list[float] = []
+    policy = aws.RetryPolicy(sleep=slept.append, random=lambda: 0.5)
+    outcomes: list[BaseException | str] = [
+        botocore.exceptions.ConnectTimeoutError(endpoint_url="https://x"),  # not sent
+        botocore.exceptions.ReadTimeoutError(endpoint_url="https://x"),  # maybe applied
+    ]
+    looked: list[int] = []
+
+    def create() -> str:
+        outcome = outcomes.pop(0)
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    def recover() -> str | None:
+        looked.append(1)
+        return "made-by-attempt-2"
+
+    assert aws.call(create, retry=policy, recover=recover) == "made-by-attempt-2"
+    assert looked == [1] and slept == [1.0, 2.0] and outcomes == []
+
+
+def test_botocore_counts_attempts_in_all() -> None:
+    retries = aws.botocore_config(config.AwsSettings(max_attempts=1)).retries
+    assert retries == {"mode": "standard", "total_max_attempts": 1}
+
+
+def test_wait_for_lock_backs_off_says_so_once_and_gives_up(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import duckdb
+
+    from exporters import locks
+    from exporters.errors import LockTimeout
+
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    def locked() -> None:
+        raise duckdb.IOException('Could not set lock on file "w.duckdb": Conflicting lock')
+
+    with pytest.raises(LockTimeout, match=r"^someone holds the file w.duckdb; gave up after 20s"):
+        locks.wait_for_lock(locked, path=Path("w.duckdb"), what="the file", holder="someone",
+                            timeout=20, sleep=sleep, clock=lambda: now[0])
+    assert slept[:5] == [0.1, 0.2, 0.4, 0.8, 1.6] and max(slept) == 5.0
+    assert sum(slept) == pytest.approx(20)
+    assert [r.message for r in caplog.records if "waiting" in r.message] == [
+        "someone holds the file w.duckdb; waiting up to 20s for it (--lock-timeout)"]
+
+    def broken() -> None:
+        raise duckdb.IOException("not a DuckDB file")
+
+    with pytest.raises(duckdb.IOException):  # not a lock: no waiting
+        locks.wait_for_lock(broken, path=Path("w"), what="f", holder="h", timeout=20,
+                            sleep=sleep, clock=lambda: now[0])
+
+
+def test_the_presigned_upload_retries_dropped_connections_and_5xx_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io
+    import urllib.error
+
+    from exporters.errors import DestinationError
+
+    outcomes: list[Any] = [
+        urllib.error.URLError("connection reset"),
+        urllib.error.HTTPError("u", 503, "busy", {}, io.BytesIO()),  # type: ignore[arg-type]
+        io.BytesIO(b""),
+    ]
+    sent: list[bytes] = []
+
+    def urlopen(request: Any, timeout: float) -> Any:
+        sent.append(request.data)
+        outcome = outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    monkeypatch.setattr("urllib.request.urlopen", urlopen)
+    slept: list[float] = []
+    policy = aws.RetryPolicy(sleep=slept.append, random=lambda: 0.5)
+    aws.http_put("https://upload.example/job", b"csv", retry=policy)
+    assert sent == [b"csv"] * 3 and slept == [1.0, 2.0]
+
+    outcomes[:] = [urllib.error.HTTPError("u", 403, "expired", {}, io.BytesIO())]
+    with pytest.raises(DestinationError, match="HTTP 403"):
+        aws.http_put("https://upload.example/job", b"csv", retry=policy)
+    assert len(sent) == 4  # a 403 (an expired URL) is not retried
