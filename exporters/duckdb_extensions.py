@@ -1,4 +1,4 @@
-"""Install DuckDB's httpfs and aws extensions from their PyPI wheels.
+"""Install DuckDB's httpfs, aws and encodings extensions from their PyPI wheels.
 
 DuckDB normally downloads extensions on first use; these machines (and many
 locked-down CI runners) cannot reach the extension host, so `make` installs
@@ -10,7 +10,7 @@ from __future__ import annotations
 import duckdb
 from duckdb_extensions import import_extension
 
-EXTENSIONS = ("httpfs", "aws")
+EXTENSIONS = ("httpfs", "aws", "encodings")
 
 
 def install() -> None:
