@@ -1,8 +1,10 @@
 {#
     The date the RFM picture is taken on, as a SQL date expression. The var
     as_of_date (YYYY-MM-DD) wins; without it, the UTC date of the latest
-    accepted upload event plus one day, as the AWS guidance does. Events at or
-    after this date are ignored everywhere.
+    accepted upload event plus one day, as the AWS guidance does, but never
+    later than the day after the run started: one mistyped year (2100) must
+    not move everyone's recency. Events at or after this date are ignored by
+    every customer figure.
 #}
 {% macro as_of_date() -%}
     {%- set configured = var('as_of_date', none) -%}
@@ -17,7 +19,8 @@
     {%- else -%}
         (
             select
-                {{ dbt.dateadd('day', 1, 'cast(max(event_at) as date)') }}
+                {{ dbt.dateadd('day', 1, "least(cast(max(event_at) as date), "
+                    ~ "cast('" ~ run_started_at.strftime('%Y-%m-%d') ~ "' as date))") }}
             from {{ ref('stg_uploads__events') }}
         )
     {%- endif -%}

@@ -1,8 +1,8 @@
 {#
-    A hash of a row's normalised values, to find duplicates with one cheap
-    key instead of comparing every column. Used together with customer_id and
-    event time, so a hash collision would have to be between two rows of one
-    customer at one second to matter.
+    A hash of a row's key values, to find candidate duplicates with one
+    cheap key instead of comparing every column. Only a first sieve: rows that
+    share a fingerprint are then compared value by value, so a collision costs
+    a comparison, never a wrong answer.
 #}
 {% macro row_fingerprint(columns) -%}
     {{ return(adapter.dispatch('row_fingerprint', 'rfm')(columns)) }}

@@ -1,11 +1,18 @@
 {#
     The upload files a run of base_uploads__events must read, as a list of
-    {path, size, modified_at}: every file matching the glob on a full build;
-    on an incremental one only the files that are new, or whose size or
+    {path, size, modified_at, encoding}: every file matching the glob on a full
+    build; on an incremental one only the files that are new, or whose size or
     modification time changed since they were loaded (a changed file is read
     again and replaces its earlier rows). Listed when the model runs, so the
-    list can be inlined and DuckDB reads no other file. None means "read the
-    whole source" (adapters without a file listing).
+    list can be inlined and DuckDB reads no other file. Empty (0-byte) files
+    have no rows and are left out. None means "read the whole source"
+    (adapters without a file listing).
+
+    The encoding is the upload_encoding var, or with 'auto' (the default)
+    chosen per file: UTF-8 (with or without a BOM) when the file is valid
+    UTF-8, otherwise Windows-1252, or code page 437 when the file has a byte
+    Windows-1252 leaves undefined (every byte is a character in 437, so no
+    file fails to decode). 'auto' reads each new file once more to check it.
 #}
 {% macro upload_files_to_load(path) -%}
     {%- if not execute -%}
@@ -38,13 +45,56 @@
 
         order by 1
     {%- endset -%}
+    {%- set encoding = upload_encoding() -%}
     {%- set files = [] -%}
-    {%- for row in run_query(listing).rows -%}
+    {%- for row in run_query(listing).rows if row[1] > 0 -%}
         {%- do files.append({
-            'path': row[0], 'size': row[1], 'modified_at': row[2] | string
+            'path': row[0], 'size': row[1], 'modified_at': row[2] | string,
+            'encoding': encoding,
         }) -%}
     {%- endfor -%}
+    {%- if encoding == 'auto' and files -%}
+        {%- set check -%}
+            select
+                filename,
+                case
+                    when try(decode(content)) is not null then 'utf-8'
+                    {#- Pairs of hex digits, so a match is a whole byte. #}
+                    when regexp_matches(hex(content), '^(?:..)*?(?:81|8D|8F|90|9D)')
+                        then 'cp437'
+                    else 'cp1252'
+                end as encoding
+
+            from read_blob([
+                {%- for file in files -%}
+                    '{{ file.path | replace("'", "''") }}'{{ ', ' if not loop.last }}
+                {%- endfor -%}
+            ])
+        {%- endset -%}
+        {%- set found = {} -%}
+        {%- for row in run_query(check).rows -%}
+            {%- do found.update({row[0]: row[1]}) -%}
+        {%- endfor -%}
+        {%- for file in files -%}
+            {%- do file.update({'encoding': found[file.path]}) -%}
+        {%- endfor -%}
+    {%- endif -%}
     {{ return(files) }}
+{%- endmacro %}
+
+{#
+    The upload_encoding var, checked: 'auto' or an encoding name DuckDB's
+    read_csv knows (utf-8, utf-16, latin-1, cp1252, cp437, ...).
+#}
+{% macro upload_encoding() -%}
+    {%- set encoding = var('upload_encoding', 'auto') | string | lower | trim -%}
+    {%- if not modules.re.fullmatch('[a-z0-9][a-z0-9_.-]{0,39}', encoding) -%}
+        {{ exceptions.raise_compiler_error(
+            "upload_encoding var: '" ~ encoding ~ "' is not an encoding name"
+            ~ " (use auto, utf-8, latin-1, cp1252, cp437, ...)"
+        ) }}
+    {%- endif -%}
+    {{ return(encoding) }}
 {%- endmacro %}
 
 {% macro default__upload_files_to_load(path) -%}

@@ -101,10 +101,25 @@ def test_every_input_row_is_accepted_or_rejected(warehouse):
 def test_rejected_rows_keep_their_raw_values(warehouse):
     raw = rows(
         warehouse,
+        "select raw_customer_id, raw_unit_price, raw_event_time from rejected_events"
+        " where rejection_reason in ('unparseable_date', 'invalid_unit_price')"
+        " order by source_row_number",
+    )
+    assert raw == [
+        ("011", "10.00", "yesterday"),
+        ("011", "abc", "Wed, 03 Jan 2024 08:00:00 +0000"),
+    ]
+
+
+def test_duplicates_show_the_values_they_repeat(warehouse):
+    """A duplicate is a valid row, stored parsed: the quarantine shows its
+    trimmed, typed values (here of ' 007 ', ' purchased ')."""
+    raw = rows(
+        warehouse,
         "select raw_customer_id, raw_event_name, raw_unit_price from rejected_events"
         " where rejection_reason = 'duplicate_row' and raw_customer_id like '%007%'",
     )
-    assert raw == [(" 007 ", " purchased ", "10.00")]
+    assert raw == [("007", "purchased", "10.00")]
 
 
 def test_times_are_converted_to_utc(warehouse):

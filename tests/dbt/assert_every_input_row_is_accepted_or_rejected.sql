@@ -9,14 +9,14 @@
 {%- set latest_files = [] -%}
 {%- if execute -%}
     {%- set listing -%}
-        select distinct source_file
+        select distinct source_file, file_encoding
         from {{ ref('base_uploads__events') }}
         where loaded_at = (
             select max(loaded_at) from {{ ref('base_uploads__events') }}
         )
     {%- endset -%}
     {%- for row in run_query(listing).rows -%}
-        {%- do latest_files.append(row[0] | replace("'", "''")) -%}
+        {%- do latest_files.append({'path': row[0], 'encoding': row[1]}) -%}
     {%- endfor -%}
 {%- endif %}
 
@@ -28,14 +28,8 @@ input_rows as (
         filename as source_file,
         count(*) as row_count
 
-    {% if latest_files -%}
-    from {{ source('uploads', 'events') }}
-
-    where filename in ('{{ latest_files | join("', '") }}')
-    {%- else -%}
-    {# Nothing loaded (no file yet): nothing to read, nothing to compare. #}
-    from ({{ empty_upload_source() }}) as no_files
-    {%- endif %}
+    {# Read as the load read them; nothing loaded yet reads nothing. #}
+    from ({{ upload_rows(latest_files) }}) as latest_rows
 
     group by 1
 

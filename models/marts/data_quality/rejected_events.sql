@@ -7,10 +7,50 @@ upload_rows as (
 
 ),
 
+{# Duplicates are valid rows, stored parsed: their staged values stand in
+   for the raw ones. #}
+upload_duplicates as (
+
+    select events.*
+
+    from {{ ref('base_uploads__events') }} as events
+
+    inner join {{ ref('base_uploads__duplicate_rows') }} as duplicate_rows
+        on events.source_file = duplicate_rows.source_file
+        and events.source_row_number = duplicate_rows.source_row_number
+
+),
+
 clickstream_lines as (
 
-    select * from {{ ref('base_clickstream__events') }}
+    select
+        source_file,
+        source_row_number,
+        rejection_reason,
+        raw_line
+
+    from {{ ref('base_clickstream__events') }}
+
     where rejection_reason is not null
+
+    union all
+
+    {# A redelivery is a valid line, stored parsed: its fields are written
+       back as the line. #}
+    select
+        lines.source_file,
+        lines.source_row_number,
+        'redelivered_event' as rejection_reason,
+        {{ json_object_text('lines', [
+            'event_id', 'event_type', 'event_at', 'customer_id', 'session_id',
+            'product_id', 'offer_id', 'channel',
+        ]) }} as raw_line
+
+    from {{ ref('base_clickstream__events') }} as lines
+
+    inner join {{ ref('base_clickstream__redeliveries') }} as redeliveries
+        on lines.source_file = redeliveries.source_file
+        and lines.source_row_number = redeliveries.source_row_number
 
 ),
 
@@ -38,6 +78,31 @@ upload_rows_rejected as (
         cast(null as varchar) as raw_line
 
     from upload_rows
+
+    union all
+
+    select
+        'uploads' as source_name,
+        source_file,
+        source_row_number,
+        'duplicate_row' as rejection_reason,
+        event_type as raw_event_name,
+        product_code as raw_product_code,
+        product_name as raw_product_name,
+        product_description as raw_product_description,
+        {{ dbt.cast('unit_price', dbt.type_string()) }} as raw_unit_price,
+        {{ dbt.cast('quantity', dbt.type_string()) }} as raw_quantity,
+        customer_id as raw_customer_id,
+        username as raw_username,
+        channel_type as raw_channel_type,
+        address as raw_address,
+        city as raw_city,
+        state as raw_state,
+        country as raw_country,
+        {{ dbt.cast('event_at', dbt.type_string()) }} as raw_event_time,
+        cast(null as varchar) as raw_line
+
+    from upload_duplicates
 
 ),
 

@@ -2,27 +2,24 @@
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
-        unique_key=['source_file', 'source_row_number'],
+        unique_key='source_file',
         on_schema_change='fail',
     )
 }}
 
 {#
-    Every non-empty clickstream line exactly once: the line as read, the parsed
-    and typed values, and the first reason (if any) it is rejected. Both
-    stg_clickstream__events and rejected_events read this table, so no line can
-    be in neither or both.
+    Every non-empty clickstream line exactly once: the parsed and typed
+    values, the first reason (if any) the line is invalid, and the line as
+    read when it is. One pass from the files to the table. Both
+    stg_clickstream__events and rejected_events read this table (with
+    base_clickstream__redeliveries), so no line can be in neither or both.
 
     Incremental by file: capture files are written once and never changed, so
     a run reads only the files it has not loaded before (listed when the run
     starts; none means nothing to read), whatever the times of their events: a
-    late event is loaded, never dropped.
-
-    Delivery is at least once: of the valid lines with one event_id, the first
-    by file name and line wins and the others are redelivered_event. A new line
-    whose event_id was loaded before is ranked again with those earlier
-    deliveries, and an earlier row whose outcome changes is written again, so
-    an incremental run ends where a full refresh does in any file order.
+    late event is loaded, never dropped. Delivery is at least once: repeated
+    event_ids are found after the load, over every file, by
+    base_clickstream__redeliveries.
 
     A clickstream_path that matches no file is not an error: DuckDB cannot read
     an empty glob, so the model reads an empty relation instead, and warns.
@@ -55,15 +52,6 @@ source as (
 
 ),
 
-{% if is_incremental() -%}
-loaded as (
-
-    select * from {{ this }}
-
-),
-
-{% endif -%}
-
 new_lines as (
 
     select
@@ -81,7 +69,7 @@ new_lines as (
 
     where (left(line_text, 1) = '{' or trim(rtrim(line_text, chr(13))) <> '')
     {%- if is_incremental() %}
-        and filename not in (select loaded.source_file from loaded)
+        and filename not in (select loaded.source_file from {{ this }} as loaded)
     {%- endif %}
     {%- if new_files %}
         {# Named up front, so that the reader opens only the new files. #}
@@ -158,107 +146,17 @@ checked as (
 
 ),
 
-{% if is_incremental() -%}
-{# Loaded rows sharing an event_id with a new valid line are ranked again, so
-   that a delivery in a file that sorts earlier can still win. #}
-earlier_deliveries as (
-
-    select *
-
-    from loaded
-
-    where (
-        loaded.rejection_reason is null
-        or loaded.rejection_reason = 'redelivered_event'
-    )
-    and loaded.event_id in (
-        select checked.event_id
-        from checked
-        where checked.invalid_reason is null
-    )
-
-),
-
-{% endif -%}
-
-deliveries as (
-
-    select
-        source_file,
-        source_row_number,
-        raw_line,
-        event_id,
-        event_type,
-        event_at,
-        customer_id,
-        session_id,
-        product_id,
-        offer_id,
-        channel,
-        invalid_reason,
-        true as is_new_line,
-        cast(null as varchar) as loaded_rejection_reason
-
-    from checked
-    {%- if is_incremental() %}
-
-    union all
-
-    select
-        source_file,
-        source_row_number,
-        raw_line,
-        event_id,
-        event_type,
-        event_at,
-        customer_id,
-        session_id,
-        product_id,
-        offer_id,
-        channel,
-        cast(null as varchar) as invalid_reason,
-        false as is_new_line,
-        rejection_reason as loaded_rejection_reason
-
-    from earlier_deliveries
-    {%- endif %}
-
-),
-
-deliveries_ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by invalid_reason, event_id
-            order by source_file, source_row_number
-        ) as delivery_number
-
-    from deliveries
-
-),
-
-{# Only valid lines compete: an invalid line keeps its own reason. #}
-outcomes as (
-
-    select
-        *,
-        coalesce(
-            invalid_reason,
-            case when delivery_number > 1 then 'redelivered_event' end
-        ) as rejection_reason
-
-    from deliveries_ranked
-
-),
-
 final as (
 
     select
         cast(source_file as varchar) as source_file,
         cast(source_row_number as bigint) as source_row_number,
-        cast(raw_line as varchar) as raw_line,
+        {# The quarantine needs the text; a valid line has its fields. #}
+        cast(
+            case when invalid_reason is not null then raw_line end as varchar
+        ) as raw_line,
         cast(event_id as varchar) as event_id,
+        {{ row_fingerprint(['event_id']) }} as event_id_hash,
         cast(event_type as varchar) as event_type,
         cast(event_at as timestamp) as event_at,
         cast(customer_id as varchar) as customer_id,
@@ -266,15 +164,12 @@ final as (
         cast(product_id as varchar) as product_id,
         cast(offer_id as varchar) as offer_id,
         cast(channel as varchar) as channel,
-        cast(rejection_reason as varchar) as rejection_reason,
+        cast(invalid_reason as varchar) as rejection_reason,
         cast(
             '{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp
         ) as loaded_at
 
-    from outcomes
-
-    where is_new_line
-        or rejection_reason is distinct from loaded_rejection_reason
+    from checked
 
 )
 

@@ -7,6 +7,27 @@ checked_events as (
 
 ),
 
+redeliveries as (
+
+    select * from {{ ref('base_clickstream__redeliveries') }}
+
+),
+
+{# A hash anti-join against the few redeliveries. #}
+first_deliveries as (
+
+    select checked_events.*
+
+    from checked_events
+
+    left join redeliveries
+        on checked_events.source_file = redeliveries.source_file
+        and checked_events.source_row_number = redeliveries.source_row_number
+
+    where redeliveries.source_file is null
+
+),
+
 renamed as (
 
     select
@@ -23,7 +44,7 @@ renamed as (
         source_row_number,
         loaded_at
 
-    from checked_events
+    from first_deliveries
 
 )
 

@@ -1,14 +1,14 @@
 {#
     Every input row exactly once: parsed and typed values for staging, the
-    first reason (if any) the row is rejected, and its raw values when it is.
-    Materialised once so accepted and rejected rows come from one scan.
+    first reason (if any) the row is invalid, and its raw values when it is.
+    One pass from the files to the table: read, number, parse, check, write.
 
     Incremental, file by file: a run reads only the files that are new or
     changed since they were loaded (upload_files_to_load), and a changed file
-    replaces its earlier rows (delete+insert on source_file). A row equal to an
-    accepted row of another file, from this run or an earlier one, is a
-    duplicate: the same file uploaded twice, or under another name, adds
-    nothing.
+    replaces its earlier rows (delete+insert on source_file). Valid rows that
+    repeat an earlier row are found after the load, over every file, by
+    base_uploads__duplicate_rows: the same file uploaded twice, or under
+    another name, adds nothing.
 #}
 {{ config(
     materialized='incremental',
@@ -23,32 +23,23 @@
 {%- if execute and not has_files -%}
     {{ exceptions.warn("No upload file matches raw_events_path '" ~ path ~ "'") }}
 {%- endif -%}
-{%- set file_list -%}
-    {%- for file in files or [] -%}
-        '{{ file.path | replace("'", "''") }}'{{ ', ' if not loop.last }}
-    {%- endfor -%}
-{%- endset %}
+{%- set files = upload_file_offsets(files) if files is not none else none -%}
+{#- The columns a row cannot be scored without: a file lacking one loads, and
+    its rows are quarantined with a reason naming the column. -#}
+{%- set required_columns = {
+    'customerid': 'customer_id', 'eventname': 'event_name', 'date': 'date',
+    'unitprice': 'unit_price', 'quantity': 'quantity',
+} %}
+-- depends_on: {{ source('uploads', 'events') }}
 
 with
 
-{% if has_files -%}
 source as (
 
-    select * from {{ source('uploads', 'events') }}
-    {%- if is_incremental() and files is not none %}
-    {# Inlined names, so DuckDB opens no other file. #}
-    where filename in ({{ file_list if files else 'null' }})
-    {%- endif %}
+    {# Only the listed files (none when no file matches the glob yet). #}
+    {{ upload_rows(files) | indent(4) }}
 
 ),
-{%- else -%}
-    {# No file matches the glob yet: an empty batch of the source's shape. #}
-    source as (
-
-        {{ empty_upload_source() }}
-
-    ),
-{%- endif %}
 
 files as (
 
@@ -57,7 +48,9 @@ files as (
     select
         '{{ file.path | replace("'", "''") }}' as source_file,
         cast({{ file.size }} as bigint) as file_size,
-        cast('{{ file.modified_at[:19] }}' as timestamp) as file_modified_at
+        cast('{{ file.modified_at[:19] }}' as timestamp) as file_modified_at,
+        cast({{ file.first_position }} as bigint) as first_position,
+        '{{ file.encoding }}' as file_encoding
     {%- if not loop.last %}
     union all
     {%- endif %}
@@ -66,7 +59,9 @@ files as (
         select
             cast(null as varchar) as source_file,
             cast(null as bigint) as file_size,
-            cast(null as timestamp) as file_modified_at
+            cast(null as timestamp) as file_modified_at,
+            cast(null as bigint) as first_position,
+            cast(null as varchar) as file_encoding
 
         where 1 = 0
     {%- endif %}
@@ -83,10 +78,9 @@ numbered as (
 
 ),
 
-{# Only what the checks need is computed here; final recomputes the cheap
-   trimmed values from the raw ones, so this CTE (read three times) stays
-   narrow. #}
-flagged as (
+{# Each value parsed or trimmed once; the raw text is kept beside it for the
+   quarantine. #}
+parsed as (
 
     select
         filename as source_file,
@@ -112,7 +106,16 @@ flagged as (
             "nullif(replace(trim(unitprice), ',', ''), '')", 'decimal(18, 2)'
         ) }} as unit_price,
         {{ dbt.safe_cast("nullif(trim(quantity), '')", 'decimal(18, 4)') }}
-            as quantity_number
+            as quantity_number,
+        nullif(trim(productcode), '') as product_code,
+        nullif(trim(productname), '') as product_name,
+        nullif(trim(productdescription), '') as product_description,
+        nullif(trim(username), '') as username,
+        upper(nullif(trim(channeltype), '')) as channel_type,
+        nullif(trim(address), '') as address,
+        nullif(trim(city), '') as city,
+        nullif(trim(state), '') as state,
+        upper(nullif(trim(country), '')) as country
 
     from numbered
 
@@ -123,6 +126,14 @@ checked_values as (
     select
         *,
         case
+            {#- On DuckDB a column the file (or a short row) lacks reads as
+                null and a blank field as ''; a loader's table has no such
+                difference, so elsewhere blanks get their own reasons. #}
+            {%- for column, name in required_columns.items()
+                if target.type == 'duckdb' %}
+            when raw_{{ 'event_time' if name == 'date' else name }} is null
+                then 'missing_column_{{ name }}'
+            {%- endfor %}
             when customer_id is null then 'missing_customer_id'
             when event_at is null then 'unparseable_date'
             when event_type is null
@@ -135,115 +146,35 @@ checked_values as (
                 then 'invalid_quantity'
             when quantity_number < 0 then 'negative_quantity'
         end as invalid_reason,
+        {# The event's typed identity only: cheap to hash, and every row
+           equal in all values has it. base_uploads__duplicate_rows compares
+           the few rows that share one value by value. #}
         {{ row_fingerprint([
-            'event_type',
-            "lower(trim(raw_product_code))",
-            "lower(trim(raw_product_name))",
-            "lower(trim(raw_product_description))",
-            'unit_price',
-            'quantity_number',
-            "lower(trim(raw_username))",
-            "upper(trim(raw_channel_type))",
-            "lower(trim(raw_address))",
-            "lower(trim(raw_city))",
-            "lower(trim(raw_state))",
-            "upper(trim(raw_country))",
+            'customer_id', 'event_at', 'event_type', 'unit_price', 'quantity_number',
         ]) }} as row_fingerprint
 
-    from flagged
+    from parsed
 
 ),
 
-{# Row numbers within each file, from the position of the file's first row:
-   an aggregate and a join, which DuckDB runs in parallel, where a window
-   partitioned by file runs one file on one thread. #}
-file_starts as (
-
-    select
-        source_file,
-        min(scan_position) as first_position
-
-    from checked_values
-
-    group by 1
-
-),
-
-{# A duplicate is an otherwise valid row equal, after trimming, casing and
-   parsing, to a valid row earlier in file order; the first one is kept. #}
-first_occurrences as (
-
-    select
-        customer_id,
-        event_at,
-        row_fingerprint,
-        min(scan_position) as first_position
-
-    from checked_values
-
-    where invalid_reason is null
-
-    group by 1, 2, 3
-
-),
-
-{# Accepted rows are unique on these keys, so the join below adds no row; an
-   invalid row's own reason wins in the coalesce. Only equalities in the join:
-   DuckDB turns any other condition into a nested-loop join. #}
-{% if is_incremental() -%}
-accepted_earlier as (
-
-    select
-        customer_id,
-        event_at,
-        row_fingerprint
-
-    from {{ this }}
-
-    where rejection_reason is null
-        {%- if files %}
-        and source_file not in ({{ file_list }})
-        {%- endif %}
-
-),
-{%- endif %}
-
+{# Duplicates are found after the load, in base_uploads__duplicate_rows:
+   finding them here would keep every row of the batch in memory. #}
 checked as (
 
     select
         checked_values.*,
+        checked_values.invalid_reason as rejection_reason,
+        files.file_size,
+        files.file_modified_at,
+        files.file_encoding,
         checked_values.scan_position
-        - file_starts.first_position
-        + 1 as source_row_number,
-        coalesce(
-            checked_values.invalid_reason,
-            case
-                when checked_values.scan_position <> first_occurrences.first_position
-                    then 'duplicate_row'
-                {%- if is_incremental() %}
-                when accepted_earlier.row_fingerprint is not null
-                    then 'duplicate_row'
-                {%- endif %}
-            end
-        ) as rejection_reason
+        - coalesce(files.first_position, 1)
+        + 1 as source_row_number
 
     from checked_values
 
-    inner join file_starts
-        on checked_values.source_file = file_starts.source_file
-
-    left join first_occurrences
-        on checked_values.customer_id = first_occurrences.customer_id
-        and checked_values.event_at = first_occurrences.event_at
-        and checked_values.row_fingerprint = first_occurrences.row_fingerprint
-
-    {%- if is_incremental() %}
-
-    left join accepted_earlier
-        on checked_values.customer_id = accepted_earlier.customer_id
-        and checked_values.event_at = accepted_earlier.event_at
-        and checked_values.row_fingerprint = accepted_earlier.row_fingerprint
-    {%- endif %}
+    left join files
+        on checked_values.source_file = files.source_file
 
 ),
 
@@ -252,8 +183,9 @@ final as (
     select
         checked.source_file,
         checked.source_row_number,
-        files.file_size,
-        files.file_modified_at,
+        checked.file_size,
+        checked.file_modified_at,
+        checked.file_encoding,
         cast(
             '{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp
         ) as loaded_at,
@@ -274,26 +206,23 @@ final as (
         checked.customer_id,
         checked.event_type,
         checked.event_at,
-        nullif(trim(checked.raw_product_code), '') as product_code,
-        nullif(trim(checked.raw_product_name), '') as product_name,
-        nullif(trim(checked.raw_product_description), '') as product_description,
+        checked.product_code,
+        checked.product_name,
+        checked.product_description,
         checked.unit_price,
         cast(
             case
                 when checked.invalid_reason is null then checked.quantity_number
             end as integer
         ) as quantity,
-        nullif(trim(checked.raw_username), '') as username,
-        upper(nullif(trim(checked.raw_channel_type), '')) as channel_type,
-        nullif(trim(checked.raw_address), '') as address,
-        nullif(trim(checked.raw_city), '') as city,
-        nullif(trim(checked.raw_state), '') as state,
-        upper(nullif(trim(checked.raw_country), '')) as country
+        checked.username,
+        checked.channel_type,
+        checked.address,
+        checked.city,
+        checked.state,
+        checked.country
 
     from checked
-
-    left join files
-        on checked.source_file = files.source_file
 
 )
 

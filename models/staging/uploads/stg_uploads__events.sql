@@ -7,6 +7,27 @@ checked_events as (
 
 ),
 
+duplicate_rows as (
+
+    select * from {{ ref('base_uploads__duplicate_rows') }}
+
+),
+
+{# A hash anti-join against the few duplicates. #}
+distinct_events as (
+
+    select checked_events.*
+
+    from checked_events
+
+    left join duplicate_rows
+        on checked_events.source_file = duplicate_rows.source_file
+        and checked_events.source_row_number = duplicate_rows.source_row_number
+
+    where duplicate_rows.source_file is null
+
+),
+
 renamed as (
 
     select
@@ -27,7 +48,7 @@ renamed as (
         state,
         country
 
-    from checked_events
+    from distinct_events
 
 )
 
