@@ -47,7 +47,9 @@ MARTS = [
 ]
 # The marts and everything upstream, plus segment_summary for a relationships
 # test: the rest of the project (exports, history) is not needed here.
-SELECTION = [f"+{mart}" for mart in MARTS] + ["segment_summary"]
+SELECTION = [f"+{mart}" for mart in MARTS] + [
+    "segment_summary", "+int_interactions_identified"
+]
 
 pytestmark = pytest.mark.e2e
 
@@ -147,6 +149,20 @@ def test_incremental_run_matches_full_refresh(warehouses, mart):
             f"select * from {this}.{mart} except all select * from {other}.{mart}",
         )
         assert only_here == [], f"{mart}: rows only in the {this} build"
+
+
+def test_incremental_interactions_match_full_refresh(warehouses):
+    """Interactions are added run by run, by each feed's load watermark."""
+    columns = "event_id, user_id, item_id, event_timestamp, event_type, session_id"
+    for this, other in (("incremental", "refreshed"), ("refreshed", "incremental")):
+        assert rows(
+            warehouses,
+            f"select {columns} from {this}.int_interactions_identified except all"
+            f" select {columns} from {other}.int_interactions_identified",
+        ) == [], f"interactions only in the {this} build"
+    assert rows(
+        warehouses, "select count(*) from incremental.int_interactions_identified"
+    )[0][0] > 0
 
 
 # The accepted lines (stg_clickstream__events is a view, bound to the

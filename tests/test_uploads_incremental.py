@@ -20,6 +20,11 @@ SEGMENTS = (
     " from customer_segments order by customer_id"
 )
 
+CONTACTS = "select * from customer_contacts order by customer_id"
+INTERACTIONS = (
+    "select * exclude (loaded_at) from int_interactions_identified order by event_id"
+)
+
 
 def query(path, sql):
     con = duckdb.connect(str(path), read_only=True)
@@ -94,6 +99,10 @@ def test_files_load_once_and_copies_change_nothing(tmp_path):
 
     full = build(tmp_path / "full", landing, "--full-refresh")
     assert query(full, SEGMENTS) == incremental
+    # The incremental intermediates (contacts by customer, interactions by
+    # load) end where a full refresh does.
+    for sql in (CONTACTS, INTERACTIONS):
+        assert query(warehouse, sql) == query(full, sql)
 
 
 def test_no_file_then_a_header_only_file_build_empty(tmp_path):

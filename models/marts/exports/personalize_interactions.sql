@@ -1,112 +1,26 @@
 {#
-    The Personalize Interactions dataset from both feeds. Upload events: one
-    row per customer, product, second and event type (repeats within a second
-    are one interaction); their event_id is a hash of exactly those four
-    values, so a resent event carries the same id and Personalize keeps one
-    copy, and a customer's UTC day stands in for the session they lack.
-    Clickstream events of known customers on a product (not impressions, which
-    are what was shown, not what was done) keep the feed's own event id and
-    session.
+    The Personalize Interactions dataset, as int_interactions_identified
+    keeps it (incrementally): a view, so a daily build copies nothing.
 #}
+{{ config(materialized='view') }}
+
 with
-
-upload_events as (
-
-    select * from {{ ref('stg_uploads__events') }}
-    where product_code is not null
-
-),
-
-click_events as (
-
-    select * from {{ ref('stg_clickstream__events') }}
-    where customer_id is not null
-        and product_id is not null
-        and event_type <> 'impression'
-
-),
-
-upload_interactions as (
-
-    select
-        customer_id as user_id,
-        product_code as item_id,
-        {{ dbt.date_trunc('second', 'event_at') }} as interaction_at,
-        event_type
-
-    from upload_events
-
-    group by 1, 2, 3, 4
-
-),
-
-upload_interactions_identified as (
-
-    select
-        {{ dbt.hash(dbt.concat([
-            'user_id', "'|'", 'item_id', "'|'",
-            dbt.cast(
-                dbt.datediff("cast('1970-01-01' as timestamp)", 'interaction_at', 'second'),
-                dbt.type_string(),
-            ),
-            "'|'", 'event_type',
-        ])) }} as event_id,
-        user_id,
-        item_id,
-        interaction_at,
-        event_type,
-        {{ dbt.concat([
-            'user_id', "'-'",
-            dbt.cast('cast(interaction_at as date)', dbt.type_string()),
-        ]) }} as session_id
-
-    from upload_interactions
-
-),
-
-click_interactions as (
-
-    select
-        event_id,
-        customer_id as user_id,
-        product_id as item_id,
-        {{ dbt.date_trunc('second', 'event_at') }} as interaction_at,
-        event_type,
-        coalesce(
-            session_id,
-            {{ dbt.concat([
-                'customer_id', "'-'",
-                dbt.cast('cast(event_at as date)', dbt.type_string()),
-            ]) }}
-        ) as session_id
-
-    from click_events
-
-),
 
 interactions as (
 
-    select * from upload_interactions_identified
-
-    union all
-
-    select * from click_interactions
+    select * from {{ ref('int_interactions_identified') }}
 
 ),
 
 final as (
 
     select
-        cast(event_id as varchar) as event_id,
-        cast(user_id as varchar) as user_id,
-        cast(item_id as varchar) as item_id,
-        cast(
-            {{ dbt.datediff(
-                "cast('1970-01-01' as timestamp)", 'interaction_at', 'second'
-            ) }} as bigint
-        ) as event_timestamp,
-        cast(event_type as varchar) as event_type,
-        cast(session_id as varchar) as session_id
+        event_id,
+        user_id,
+        item_id,
+        event_timestamp,
+        event_type,
+        session_id
 
     from interactions
 

@@ -46,7 +46,8 @@ renamed as (
         address,
         city,
         state,
-        country
+        country,
+        loaded_at
 
     from distinct_events
 
