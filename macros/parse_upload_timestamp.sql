@@ -8,7 +8,11 @@
 {%- endmacro %}
 
 {% macro duckdb__parse_upload_timestamp(column) -%}
-    (try_strptime({{ column }}, '%a, %d %b %Y %H:%M:%S %z') at time zone 'UTC')
+    {# The instant's microseconds since the epoch as a UTC timestamp: cheaper
+       than `at time zone 'UTC'`, which converts row by row. #}
+    make_timestamp(
+        epoch_us(try_strptime({{ column }}, '%a, %d %b %Y %H:%M:%S %z'))
+    )
 {%- endmacro %}
 
 {% macro snowflake__parse_upload_timestamp(column) -%}
