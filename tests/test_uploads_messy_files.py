@@ -160,3 +160,24 @@ def test_a_folder_whose_only_file_is_empty_builds_empty(tmp_path):
     (landing / "empty.csv").write_bytes(b"")
     warehouse = build(tmp_path / "run", landing)
     assert query(warehouse, "select count(*) from customer_segments") == [(0,)]
+
+
+@pytest.mark.parametrize(
+    ("var", "value", "message"),
+    [
+        ("upload_encoding", "utf-8, header = false", "upload_encoding var"),
+        ("as_of_date", "2026-11-10' or 1=1 --", "var as_of_date must look like"),
+    ],
+)
+def test_a_var_that_reaches_sql_is_checked_first(tmp_path, var, value, message):
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    write(landing, "a.csv", [HEADER, row("c1")])
+    result = dbt_build(
+        tmp_path,
+        {"raw_events_path": f"{landing}/*.csv", var: value.replace("'", "''")},
+        "--select", "base_uploads__events+", "--exclude-resource-type", "unit_test",
+    )
+    assert result.returncode != 0
+    assert message in result.stdout
+    assert "Traceback" not in result.stdout
