@@ -27,8 +27,9 @@
 {#- The columns a row cannot be scored without: a file lacking one loads, and
     its rows are quarantined with a reason naming the column. -#}
 {%- set required_columns = {
-    'customerid': 'customer_id', 'eventname': 'event_name', 'date': 'date',
-    'unitprice': 'unit_price', 'quantity': 'quantity',
+    'customer_id': 'raw_customer_id', 'event_name': 'raw_event_name',
+    'date': 'raw_event_time', 'unit_price': 'raw_unit_price',
+    'quantity': 'raw_quantity',
 } %}
 -- depends_on: {{ source('uploads', 'events') }}
 
@@ -129,10 +130,9 @@ checked_values as (
             {#- On DuckDB a column the file (or a short row) lacks reads as
                 null and a blank field as ''; a loader's table has no such
                 difference, so elsewhere blanks get their own reasons. #}
-            {%- for column, name in required_columns.items()
+            {%- for name, raw_column in required_columns.items()
                 if target.type == 'duckdb' %}
-            when raw_{{ 'event_time' if name == 'date' else name }} is null
-                then 'missing_column_{{ name }}'
+            when {{ raw_column }} is null then 'missing_column_{{ name }}'
             {%- endfor %}
             when customer_id is null then 'missing_customer_id'
             when event_at is null then 'unparseable_date'
