@@ -7,7 +7,8 @@
     earlier files were checked by the run that loaded them.
 #}
 {%- set latest_files = [] -%}
-{%- if execute -%}
+{#- Nothing to list before the model exists (sqlfluff compiles this too). -#}
+{%- if execute and load_relation(ref('base_uploads__events')) is not none -%}
     {%- set listing -%}
         select distinct source_file, file_encoding
         from {{ ref('base_uploads__events') }}

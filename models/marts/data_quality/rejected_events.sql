@@ -38,19 +38,19 @@ clickstream_lines as (
     {# A redelivery is a valid line, stored parsed: its fields are written
        back as the line. #}
     select
-        lines.source_file,
-        lines.source_row_number,
+        delivered_lines.source_file,
+        delivered_lines.source_row_number,
         'redelivered_event' as rejection_reason,
-        {{ json_object_text('lines', [
+        {{ json_object_text('delivered_lines', [
             'event_id', 'event_type', 'event_at', 'customer_id', 'session_id',
             'product_id', 'offer_id', 'channel',
         ]) }} as raw_line
 
-    from {{ ref('base_clickstream__events') }} as lines
+    from {{ ref('base_clickstream__events') }} as delivered_lines
 
     inner join {{ ref('base_clickstream__redeliveries') }} as redeliveries
-        on lines.source_file = redeliveries.source_file
-        and lines.source_row_number = redeliveries.source_row_number
+        on delivered_lines.source_file = redeliveries.source_file
+        and delivered_lines.source_row_number = redeliveries.source_row_number
 
 ),
 

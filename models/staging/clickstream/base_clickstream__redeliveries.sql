@@ -6,7 +6,7 @@
 
     Rebuilt each run from the loaded lines, which is cheap: one aggregate over
     a hash of the event_id finds the few repeated ones, and only those lines
-    are ranked by their event_id itself.
+    are ranked by their event_id itself (later_repeats).
 #}
 {{ config(materialized='table') }}
 
@@ -19,63 +19,16 @@ valid_lines as (
 
 ),
 
-repeated_hashes as (
+redeliveries as (
 
-    select event_id_hash
-
-    from valid_lines
-
-    group by 1
-
-    having count(*) > 1
-
-),
-
-candidates as (
-
-    select valid_lines.*
-
-    from valid_lines
-
-    inner join repeated_hashes
-        on valid_lines.event_id_hash = repeated_hashes.event_id_hash
-
-),
-
-ranked as (
-
-    select
-        source_file,
-        source_row_number,
-        event_id,
-        row_number() over same_event as delivery_number,
-        first_value(source_file) over same_event as original_source_file,
-        first_value(source_row_number) over same_event
-            as original_source_row_number
-
-    from candidates
-
-    window same_event as (
-        partition by event_id
-        order by source_file, source_row_number
-        rows between unbounded preceding and current row
-    )
-
-),
-
-final as (
-
-    select
-        source_file,
-        source_row_number,
-        event_id,
-        original_source_file,
-        original_source_row_number
-
-    from ranked
-
-    where delivery_number > 1
+    {{ later_repeats(
+        'valid_lines',
+        'event_id_hash',
+        ['event_id'],
+        ['source_file', 'source_row_number'],
+        ['source_file', 'source_row_number', 'event_id'],
+    ) | indent(4) }}
 
 )
 
-select * from final
+select * from redeliveries
