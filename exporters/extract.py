@@ -30,7 +30,8 @@ from exporters.state import sql_string
 
 log = logging.getLogger(__name__)
 
-WAREHOUSE = "warehouse"
+# Names DuckDB keeps for itself; a warehouse file may not be named after them.
+RESERVED_CATALOGS = frozenset({"memory", "system", "temp", "main"})
 # Connect's SegmentDefinitionName pattern (the stricter of the two services),
 # behind the `_RFM_` prefix that marks what the exporter owns.
 AUDIENCE_NAME = re.compile(r"_RFM_[A-Za-z0-9_-]{1,59}")
@@ -57,9 +58,9 @@ class ExportModel:
         """The run's snapshot of the mart (a temp table)."""
         return f"snapshot_{self.name}"
 
-    def source(self, schema: str) -> str:
+    def source(self, schema: str, catalog: str) -> str:
         """The mart in the attached warehouse."""
-        return f'{WAREHOUSE}."{schema}"."{self.name}"'
+        return f'{quote_identifier(catalog)}."{schema}"."{self.name}"'
 
 
 PINPOINT_ENDPOINTS = ExportModel(
@@ -118,22 +119,42 @@ RFM_AUDIENCES = ExportModel(
 )
 
 
+def quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def catalog_for(path: Path) -> str:
+    """The name dbt-duckdb gave the warehouse's database: the file's stem.
+    Views in the file (personalize_interactions) name their tables through
+    it, so the file is attached under that name."""
+    name = path.stem
+    if not name or name.lower() in RESERVED_CATALOGS:
+        raise ConfigError(
+            f"warehouse file {path}: DuckDB reserves the name '{name}';"
+            " name the file otherwise (e.g. rfm.duckdb)"
+        )
+    return name
+
+
 def open_warehouse(
     path: Path, *, lock_timeout: float, temp_directory: Path | None = None
 ) -> duckdb.DuckDBPyConnection:
     """An in-memory connection with the dbt-built DuckDB file attached
-    read-only as `warehouse`; waits while another process holds the file."""
+    read-only under catalog_for(path); waits while another process holds
+    the file."""
     if not path.exists():
         raise ConfigError(
             f"no warehouse at {path}: run `dbt build` first or set RFM_DUCKDB_PATH"
         )
+    catalog = catalog_for(path)
     con = duckdb.connect()
     try:
         if temp_directory is not None:
             con.execute(f"set temp_directory = '{sql_string(str(temp_directory))}'")
         wait_for_lock(
             lambda: con.execute(
-                f"attach '{sql_string(str(path))}' as {WAREHOUSE} (read_only)"
+                f"attach '{sql_string(str(path))}'"
+                f" as {quote_identifier(catalog)} (read_only)"
             ),
             path=path, what="the warehouse file",
             holder="another process (a `dbt build`?)", timeout=lock_timeout,
@@ -148,7 +169,10 @@ def open_warehouse(
 
 
 def check_models(
-    con: duckdb.DuckDBPyConnection, models: Iterable[ExportModel], schema: str
+    con: duckdb.DuckDBPyConnection,
+    models: Iterable[ExportModel],
+    schema: str,
+    catalog: str,
 ) -> None:
     """Fail with a clear message if a mart or one of its columns is missing."""
     for model in models:
@@ -157,7 +181,7 @@ def check_models(
             for row in con.execute(
                 "select column_name from information_schema.columns"
                 " where table_catalog = ? and table_schema = ? and table_name = ?",
-                [WAREHOUSE, schema, model.name],
+                [catalog, schema, model.name],
             ).fetchall()
         }
         if not found:
@@ -174,25 +198,28 @@ def check_models(
 
 
 def snapshot(
-    con: duckdb.DuckDBPyConnection, models: Iterable[ExportModel], schema: str
+    con: duckdb.DuckDBPyConnection,
+    models: Iterable[ExportModel],
+    schema: str,
+    catalog: str,
 ) -> None:
     """Copy the marts into temp tables in one transaction (one build's data),
     then detach the warehouse so a `dbt build` is free to start."""
     models = list(models)
-    check_models(con, models, schema)
+    check_models(con, models, schema, catalog)
     con.execute("begin transaction")
     try:
         for model in models:
             columns = ", ".join(f'"{column}"' for column in model.columns)
             con.execute(
                 f"create or replace temp table {model.relation} as"
-                f" select {columns} from {model.source(schema)}"
+                f" select {columns} from {model.source(schema, catalog)}"
             )
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
-    con.execute(f"detach {WAREHOUSE}")
+    con.execute(f"detach {quote_identifier(catalog)}")
     log.debug("snapshot of %s taken", ", ".join(model.name for model in models))
 
 

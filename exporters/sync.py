@@ -325,7 +325,10 @@ def run_on(
     progress: Progress | None,
     retry: aws.RetryPolicy | None,
 ) -> RunReport:
-    extract.snapshot(con, models_of(destination, settings), settings.schema)
+    extract.snapshot(
+        con, models_of(destination, settings), settings.schema,
+        extract.catalog_for(settings.warehouse_path),
+    )
     check = getattr(destination, "check", None)
     if check is not None:
         check(con)

@@ -23,9 +23,11 @@ events as (
 
 ),
 
+{# A date either way: a var gives a date, the default may be a timestamp,
+   and an incremental table keeps one type. #}
 as_of as (
 
-    select {{ as_of_date() }} as as_of_date
+    select cast({{ as_of_date() }} as date) as as_of_date
 
 ),
 

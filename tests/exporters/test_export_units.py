@@ -28,6 +28,7 @@ from export_fixtures import (
 )
 
 from exporters import aws, config, connect, files, personalize, pinpoint
+from exporters import extract
 from exporters.errors import ConfigError
 
 SESSION = botocore.session.get_session()
@@ -333,3 +334,12 @@ def test_the_presigned_upload_retries_dropped_connections_and_5xx_only(
     with pytest.raises(DestinationError, match="HTTP 403"):
         aws.http_put("https://upload.example/job", b"csv", retry=policy)
     assert len(sent) == 4  # a 403 (an expired URL) is not retried
+
+
+def test_the_warehouse_is_attached_under_the_name_dbt_gave_it(tmp_path):
+    """Views in the file (personalize_interactions) name their tables through
+    the database name dbt-duckdb used, the file's stem; a reserved stem fails
+    plainly."""
+    assert extract.catalog_for(tmp_path / "rfm.duckdb") == "rfm"
+    with pytest.raises(ConfigError, match="reserves the name 'main'"):
+        extract.catalog_for(tmp_path / "main.duckdb")
