@@ -115,7 +115,10 @@ final as (
         latest_contact_events.country,
         latest_contact_events.event_at as contact_seen_at,
         as_of.as_of_date,
-        (select max(events.loaded_at) from events) as loaded_through
+        (
+            select max(loaded.loaded_at)
+            from {{ ref('base_uploads__events') }} as loaded
+        ) as loaded_through
 
     from latest_contact_events
 

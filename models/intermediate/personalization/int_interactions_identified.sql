@@ -23,16 +23,31 @@
 
 with
 
+{% if is_incremental() -%}
+{# Each feed's newest load already added, in one scan of this table. #}
+watermarks as (
+
+    select
+        coalesce(
+            max(case when source_name = 'uploads' then loaded_at end),
+            cast('1900-01-01' as timestamp)
+        ) as uploads_loaded_at,
+        coalesce(
+            max(case when source_name = 'clickstream' then loaded_at end),
+            cast('1900-01-01' as timestamp)
+        ) as clickstream_loaded_at
+
+    from {{ this }}
+
+),
+
+{% endif -%}
 upload_events as (
 
     select * from {{ ref('stg_uploads__events') }}
     where product_code is not null
     {%- if is_incremental() %}
-        and loaded_at > (
-            select coalesce(max(loaded_at), cast('1900-01-01' as timestamp))
-            from {{ this }}
-            where source_name = 'uploads'
-        )
+        and loaded_at > (select uploads_loaded_at from watermarks)
     {%- endif %}
 
 ),
@@ -44,11 +59,7 @@ click_events as (
         and product_id is not null
         and event_type <> 'impression'
     {%- if is_incremental() %}
-        and loaded_at > (
-            select coalesce(max(loaded_at), cast('1900-01-01' as timestamp))
-            from {{ this }}
-            where source_name = 'clickstream'
-        )
+        and loaded_at > (select clickstream_loaded_at from watermarks)
     {%- endif %}
 
 ),
