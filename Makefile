@@ -50,13 +50,13 @@ lint: $(STAMP)
 	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	RFM_DUCKDB_PATH="$$tmp/lint.duckdb" $(BIN)/sqlfluff lint models tests/dbt analyses snapshots
 
-# dbt build (models and every data/unit test) on generated data with malformed
-# rows of every kind, into a throwaway DuckDB file.
+# dbt build (models and every data/unit test, the ci_only ones too) on generated
+# data with malformed rows of every kind, into a throwaway DuckDB file.
 dbt-test: $(STAMP)
 	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	$(BIN)/rfm-sample-data --events $(TEST_EVENTS) --dirty 0.05 --out "$$tmp/data"; \
 	RFM_DUCKDB_PATH="$$tmp/test.duckdb" RFM_DUCKDB_TEMP_DIRECTORY="$$tmp/spill" \
-	$(BIN)/dbt build --quiet --target-path "$$tmp/target" --log-path "$$tmp/logs" \
+	$(BIN)/dbt build --quiet --selector ci --target-path "$$tmp/target" --log-path "$$tmp/logs" \
 	    --vars "{raw_events_path: '$$tmp/data/uploads/*.csv', \
 	             clickstream_path: '$$tmp/data/clickstream/*.jsonl'}"; \
 	echo "dbt build on $(TEST_EVENTS) dirty sample events: ok"

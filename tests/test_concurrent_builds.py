@@ -66,7 +66,7 @@ def dbt_build(
     )
     return subprocess.Popen(
         [
-            str(DBT), "build", "--no-partial-parse",
+            str(DBT), "build", "--no-partial-parse", "--selector", "ci",
             "--exclude-resource-type", "unit_test",
             "--target-path", str(run / "target"),
             "--log-path", str(run / "logs"),

@@ -38,7 +38,10 @@ pytestmark = pytest.mark.e2e
 def dbt_build(
     tmp: Path, extra_vars: dict[str, str], *args: str
 ) -> subprocess.CompletedProcess:
-    """`dbt build` into tmp/rfm.duckdb with the given vars and extra arguments."""
+    """`dbt build` into tmp/rfm.duckdb with the given vars and extra arguments.
+
+    Without a --select, the ci selector: every test, the ci_only ones too.
+    """
     env = {
         **os.environ,
         "DBT_PROFILES_DIR": str(REPO),
@@ -53,7 +56,7 @@ def dbt_build(
             "--target-path", str(tmp / "target"),
             "--log-path", str(tmp / "logs"),
             "--vars", "{" + variables + "}",
-            *args,
+            *(args if "--select" in args else ("--selector", "ci", *args)),
         ],
         cwd=REPO, env=env, capture_output=True, text=True, check=False,
     )

@@ -1,3 +1,5 @@
+-- A code invariant re-checked over the whole input: CI runs it (selectors.yml).
+{{ config(tags=['ci_only']) }}
 {#
     Non-empty input lines = accepted events + rejected lines: nothing is
     silently dropped or counted twice. Without reading every file again on

@@ -1,3 +1,5 @@
+-- A code invariant re-checked over the whole input: CI runs it (selectors.yml).
+{{ config(tags=['ci_only']) }}
 -- depends_on: {{ source('uploads', 'events') }}
 -- depends_on: {{ ref('base_uploads__events') }}
 {#

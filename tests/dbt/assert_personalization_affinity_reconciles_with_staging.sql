@@ -1,3 +1,5 @@
+-- A code invariant re-checked over the whole input: CI runs it (selectors.yml).
+{{ config(tags=['ci_only']) }}
 {#
     Affinity and cold-start lists add back up to the staged events of both
     feeds before the as-of date: event counts per customer and product and per

@@ -74,7 +74,9 @@ files as (
 
 ),
 
-numbered as (
+{# Numbered in file order, which takes one thread; kept, so that the parsing
+   below reads it on every core. #}
+numbered as {{ materialized_cte() }} (
 
     select
         *,
