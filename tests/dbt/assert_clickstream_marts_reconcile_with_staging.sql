@@ -1,3 +1,5 @@
+-- A code invariant re-checked over the whole input: CI runs it (selectors.yml).
+{{ config(tags=['ci_only']) }}
 {#
     Each clicks_by_* mart adds back up to staging: per mart and day, the events
     of each type equal the staged events with a key, and the rows equal the

@@ -23,7 +23,6 @@
 {%- if execute and not has_files -%}
     {{ exceptions.warn("No upload file matches raw_events_path '" ~ path ~ "'") }}
 {%- endif -%}
-{%- set files = upload_file_offsets(files) if files is not none else none -%}
 {#- The columns a row cannot be scored without: a file lacking one loads, and
     its rows are quarantined with a reason naming the column. -#}
 {%- set required_columns = {
@@ -55,7 +54,6 @@ files as (
         '{{ file.path | replace("'", "''") }}' as source_file,
         cast({{ file.size }} as bigint) as file_size,
         cast('{{ file.modified_at[:19] }}' as timestamp) as file_modified_at,
-        cast({{ file.first_position }} as bigint) as first_position,
         '{{ file.encoding }}' as file_encoding
     {%- if not loop.last %}
     union all
@@ -66,7 +64,6 @@ files as (
             cast(null as varchar) as source_file,
             cast(null as bigint) as file_size,
             cast(null as timestamp) as file_modified_at,
-            cast(null as bigint) as first_position,
             cast(null as varchar) as file_encoding
 
         where 1 = 0
@@ -83,6 +80,19 @@ numbered as {{ materialized_cte() }} (
         {{ file_row_number('filename') }} as scan_position
 
     from source
+
+),
+
+{# A row's number in its file counts from its file's first scan position. #}
+file_starts as (
+
+    select
+        filename as source_file,
+        min(scan_position) as first_position
+
+    from numbered
+
+    group by 1
 
 ),
 
@@ -171,10 +181,13 @@ checked as (
         files.file_modified_at,
         files.file_encoding,
         checked_values.scan_position
-        - coalesce(files.first_position, 1)
+        - file_starts.first_position
         + 1 as source_row_number
 
     from checked_values
+
+    inner join file_starts
+        on checked_values.source_file = file_starts.source_file
 
     left join files
         on checked_values.source_file = files.source_file
