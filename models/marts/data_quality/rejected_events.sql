@@ -1,8 +1,14 @@
 with
 
+{# Invalid rows keep their raw values as one JSON object (raw_values). #}
 upload_rows as (
 
-    select * from {{ ref('base_uploads__events') }}
+    select
+        *,
+        {{ parse_json_object('raw_values', upload_raw_columns()) }} as raw_record
+
+    from {{ ref('base_uploads__events') }}
+
     where rejection_reason is not null
 
 ),
@@ -61,20 +67,9 @@ upload_rows_rejected as (
         source_file,
         source_row_number,
         rejection_reason,
-        raw_event_name,
-        raw_product_code,
-        raw_product_name,
-        raw_product_description,
-        raw_unit_price,
-        raw_quantity,
-        raw_customer_id,
-        raw_username,
-        raw_channel_type,
-        raw_address,
-        raw_city,
-        raw_state,
-        raw_country,
-        raw_event_time,
+        {%- for column in upload_raw_columns() %}
+            {{ json_field_text('raw_record', column, as_read=true) }} as {{ column }},
+        {%- endfor %}
         cast(null as varchar) as raw_line
 
     from upload_rows

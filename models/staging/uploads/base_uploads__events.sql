@@ -207,18 +207,13 @@ final as (
         ) as loaded_at,
         checked.row_fingerprint,
         checked.rejection_reason,
-        {# Raw values are kept for rejected rows only: the quarantine needs
-           them, and accepted rows have their parsed values. #}
-        {%- for column in [
-            'event_name', 'product_code', 'product_name', 'product_description',
-            'unit_price', 'quantity', 'customer_id', 'username', 'channel_type',
-            'address', 'city', 'state', 'country', 'event_time',
-        ] %}
-            case
-                when checked.rejection_reason is not null
-                    then checked.raw_{{ column }}
-            end as raw_{{ column }},
-        {%- endfor %}
+        {# Raw values are kept for rejected rows only, as one JSON object: the
+           quarantine needs them, accepted rows have their parsed values, and
+           one mostly-null column costs a fraction of fourteen to write. #}
+        case
+            when checked.rejection_reason is not null
+                then {{ json_object_text('checked', upload_raw_columns()) }}
+        end as raw_values,
         checked.customer_id,
         checked.event_type,
         checked.event_at,
