@@ -1,7 +1,8 @@
 """`make bench`: the project's full and incremental builds against DuckDB's floor.
 
-1. Generates EVENTS upload events and as many clickstream lines with the
-   sample-data generator, cached in bench/cache/<events>/ (generated once).
+1. Generates EVENTS upload events and CLICKSTREAM_EVENTS clickstream lines
+   (default: as many as EVENTS) with the sample-data generator, cached in
+   bench/cache/ (generated once).
 2. Times, each in its own process: the floor (bench/floor.sql, one DuckDB query
    from the raw CSV files to scored customers) and `dbt build --full-refresh`.
 3. Lands a new upload file and clickstream file of 1% more events, and times a
@@ -56,14 +57,17 @@ def run(name: str, command: list[str], env: dict[str, str]) -> Step:
     return Step(name, seconds, usage.ru_maxrss / 1024)
 
 
-def generate(events: int) -> Path:
-    """Sample data for `events` events, generated once and cached."""
-    target = CACHE / str(events)
+def generate(events: int, clicks: int) -> Path:
+    """Sample data for `events` upload events and `clicks` lines, cached."""
+    target = CACHE / (str(events) if clicks == events else f"{events}-clicks-{clicks}")
     if not (target / "uploads").is_dir():
-        partial = CACHE / f".{events}.partial"
+        partial = CACHE / f".{target.name}.partial"
         shutil.rmtree(partial, ignore_errors=True)
         subprocess.run(
-            [str(BIN / "rfm-sample-data"), "--events", str(events), "--out", str(partial)],
+            [
+                str(BIN / "rfm-sample-data"), "--events", str(events),
+                "--clickstream-events", str(clicks), "--out", str(partial),
+            ],
             cwd=REPO, check=True,
         )
         partial.rename(target)
@@ -78,12 +82,13 @@ def link_or_copy(source: str, target: str) -> None:
         shutil.copy2(source, target)
 
 
-def land_increment(landing: Path, events: int, workdir: Path) -> None:
-    """A new upload file and clickstream file of `events` events, new names."""
+def land_increment(landing: Path, events: int, clicks: int, workdir: Path) -> None:
+    """New upload and clickstream files of `events` events and `clicks` lines."""
     fresh = workdir / "increment"
     subprocess.run(
         [
-            str(BIN / "rfm-sample-data"), "--events", str(events), "--out", str(fresh),
+            str(BIN / "rfm-sample-data"), "--events", str(events),
+            "--clickstream-events", str(clicks), "--out", str(fresh),
             "--seed", "7", "--start", "2026-10-01", "--end", "2026-10-31",
         ],
         cwd=REPO, check=True, stdout=subprocess.DEVNULL,
@@ -124,15 +129,26 @@ def main() -> int:
     parser.add_argument(
         "--events", type=int, default=int(os.environ.get("EVENTS", 10_000_000))
     )
+    parser.add_argument(
+        "--clickstream-events", type=int,
+        default=int(os.environ.get("CLICKSTREAM_EVENTS", -1)),
+        help="clickstream lines (default: as many as --events)",
+    )
     parser.add_argument("--no-append", action="store_true", help="print only")
     args = parser.parse_args()
 
-    data = generate(args.events)
+    clicks = args.events if args.clickstream_events < 0 else args.clickstream_events
+    data = generate(args.events, clicks)
     with tempfile.TemporaryDirectory(prefix="rfm-bench-") as tmp:
         workdir = Path(tmp)
         landing = workdir / "landing"
         for feed in ("uploads", "clickstream"):
-            shutil.copytree(data / feed, landing / feed, copy_function=link_or_copy)
+            (landing / feed).mkdir(parents=True)
+            if (data / feed).is_dir():
+                shutil.copytree(
+                    data / feed, landing / feed, copy_function=link_or_copy,
+                    dirs_exist_ok=True,
+                )
         env = {
             **os.environ,
             "DBT_PROFILES_DIR": str(REPO),
@@ -165,7 +181,7 @@ def main() -> int:
         }
         print("slowest nodes of the full build:")
         print(slowest_nodes(workdir / "target"))
-        land_increment(landing, max(1, args.events // 100), workdir)
+        land_increment(landing, max(1, args.events // 100), clicks // 100, workdir)
         steps["incremental"] = run("incremental", dbt, env)
         print("slowest nodes of the incremental build:")
         print(slowest_nodes(workdir / "target"))
@@ -178,7 +194,9 @@ def main() -> int:
         with RESULTS.open("a", encoding="utf-8") as handle:
             handle.write(
                 f"{header}\n## {stamp}, {os.cpu_count()} cores, "
-                f"{platform.machine()}, EVENTS={args.events:,}\n\n{table}\n"
+                f"{platform.machine()}, EVENTS={args.events:,}, "
+                f"CLICKSTREAM_EVENTS={clicks:,}, memory_limit "
+                f"{os.environ.get('RFM_DUCKDB_MEMORY_LIMIT', '8GB')}\n\n{table}\n"
             )
         print(f"appended to {RESULTS.relative_to(REPO)}")
     return 0
