@@ -17,7 +17,9 @@
 
 with
 
-events as (
+{# Used more than once: each use scans the table again (only the columns
+   and rows it needs) instead of a copy of every column (cte_materialization). #}
+events as {{ cte_materialization(false) }} (
 
     select * from {{ ref('stg_uploads__events') }}
 

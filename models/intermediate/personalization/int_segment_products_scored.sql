@@ -6,7 +6,9 @@
 #}
 with
 
-interactions as (
+{# Used more than once: each use scans the table again (only the columns
+   and rows it needs) instead of a copy of every column (cte_materialization). #}
+interactions as {{ cte_materialization(false) }} (
 
     select * from {{ ref('int_product_interactions_weighted') }}
 

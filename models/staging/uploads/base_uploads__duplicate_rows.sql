@@ -12,7 +12,9 @@
 
 with
 
-valid_rows as (
+{# Used more than once: each use scans the table again (only the columns
+   and rows it needs) instead of a copy of every column (cte_materialization). #}
+valid_rows as {{ cte_materialization(false) }} (
 
     select * from {{ ref('base_uploads__events') }}
     where rejection_reason is null

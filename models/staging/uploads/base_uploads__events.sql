@@ -73,7 +73,7 @@ files as (
 
 {# Numbered in file order, which takes one thread; kept, so that the parsing
    below reads it on every core. #}
-numbered as {{ materialized_cte() }} (
+numbered as {{ cte_materialization(true) }} (
 
     select
         *,
