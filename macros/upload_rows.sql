@@ -48,3 +48,82 @@
     )
     {%- endif %}
 {%- endmacro %}
+
+{#
+    The files with the scan position of each one's first row (first_position)
+    added, for a load that streams (see upload_rows_fit_in_memory):
+    upload_rows numbers rows 1, 2, ... across the files in the order it reads
+    them, so a row's number in its file is its position minus its file's
+    first_position, plus one. Counted with the same read options, so the
+    counts match what upload_rows reads. Elsewhere rows are numbered within
+    their file, and every file starts at 1.
+#}
+{% macro upload_file_offsets(files) -%}
+    {{ return(adapter.dispatch('upload_file_offsets', 'rfm')(files)) }}
+{%- endmacro %}
+
+{% macro duckdb__upload_file_offsets(files) -%}
+    {%- if not execute or not files -%}
+        {{ return(files or []) }}
+    {%- endif -%}
+    {%- set counts = {} -%}
+    {%- for row in run_query(
+        'select filename, count(*) from (' ~ upload_rows(files) ~ ') group by 1'
+    ).rows -%}
+        {%- do counts.update({row[0]: row[1]}) -%}
+    {%- endfor -%}
+    {%- set ordered = [] -%}
+    {%- for encoding, group in files | groupby('encoding') -%}
+        {%- do ordered.extend(group) -%}
+    {%- endfor -%}
+    {%- set position = namespace(next=1) -%}
+    {%- for file in ordered -%}
+        {%- do file.update({'first_position': position.next}) -%}
+        {%- set position.next = position.next + counts.get(file.path, 0) -%}
+    {%- endfor -%}
+    {{ return(ordered) }}
+{%- endmacro %}
+
+{% macro default__upload_file_offsets(files) -%}
+    {%- for file in files or [] -%}
+        {%- do file.update({'first_position': 1}) -%}
+    {%- endfor -%}
+    {{ return(files) }}
+{%- endmacro %}
+
+{#
+    Whether the rows of these upload files fit in a third of DuckDB's
+    memory_limit, as base_uploads__events keeps them (as text, about twice
+    the files' size) to parse them on every core. A bigger load, such as the
+    first build of a long history, is numbered and parsed in one stream on
+    one thread instead, in bounded memory. Elsewhere: false (the warehouse
+    plans the query).
+#}
+{% macro upload_rows_fit_in_memory(files) -%}
+    {{ return(adapter.dispatch('upload_rows_fit_in_memory', 'rfm')(files)) }}
+{%- endmacro %}
+
+{% macro duckdb__upload_rows_fit_in_memory(files) -%}
+    {%- if not execute or not files -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {%- set limit_text = run_query(
+        "select current_setting('memory_limit')"
+    ).columns[0].values()[0] | string -%}
+    {%- set found = modules.re.fullmatch(
+        '\\s*([0-9.]+)\\s*(bytes|[KMGTP]iB)\\s*', limit_text
+    ) -%}
+    {%- if not found -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set scale = {
+        'bytes': 1, 'KiB': 1024, 'MiB': 1024 ** 2, 'GiB': 1024 ** 3,
+        'TiB': 1024 ** 4, 'PiB': 1024 ** 5,
+    } -%}
+    {%- set limit_bytes = (found.group(1) | float) * scale[found.group(2)] -%}
+    {{ return((files | sum(attribute='size')) * 3 <= limit_bytes) }}
+{%- endmacro %}
+
+{% macro default__upload_rows_fit_in_memory(files) -%}
+    {{ return(false) }}
+{%- endmacro %}

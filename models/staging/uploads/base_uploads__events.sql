@@ -23,6 +23,15 @@
 {%- if execute and not has_files -%}
     {{ exceptions.warn("No upload file matches raw_events_path '" ~ path ~ "'") }}
 {%- endif -%}
+{#- Rows are numbered in file order, on one thread. A load that fits in
+    memory keeps its numbered rows, so that the parsing after runs on every
+    core, and each file's first position is read from them. A bigger load
+    (the first build of a long history) streams in bounded memory, and the
+    positions come from a count of each file's rows before the load. -#}
+{%- set keep_rows = upload_rows_fit_in_memory(files) -%}
+{%- if files is not none and not keep_rows -%}
+    {%- set files = upload_file_offsets(files) -%}
+{%- endif -%}
 {#- The columns a row cannot be scored without: a file lacking one loads, and
     its rows are quarantined with a reason naming the column. -#}
 {%- set required_columns = {
@@ -54,7 +63,8 @@ files as (
         '{{ file.path | replace("'", "''") }}' as source_file,
         cast({{ file.size }} as bigint) as file_size,
         cast('{{ file.modified_at[:19] }}' as timestamp) as file_modified_at,
-        '{{ file.encoding }}' as file_encoding
+        '{{ file.encoding }}' as file_encoding,
+        cast({{ file.get('first_position', 'null') }} as bigint) as first_position
     {%- if not loop.last %}
     union all
     {%- endif %}
@@ -64,16 +74,15 @@ files as (
             cast(null as varchar) as source_file,
             cast(null as bigint) as file_size,
             cast(null as timestamp) as file_modified_at,
-            cast(null as varchar) as file_encoding
+            cast(null as varchar) as file_encoding,
+            cast(null as bigint) as first_position
 
         where 1 = 0
     {%- endif %}
 
 ),
 
-{# Numbered in file order, which takes one thread; kept, so that the parsing
-   below reads it on every core. #}
-numbered as {{ cte_materialization(true) }} (
+numbered as {% if keep_rows %}{{ cte_materialization(true) }} {% endif %}(
 
     select
         *,
@@ -83,16 +92,25 @@ numbered as {{ cte_materialization(true) }} (
 
 ),
 
-{# A row's number in its file counts from its file's first scan position. #}
+{# A row's number in its file counts from its file's first scan position
+   (1 where rows are numbered within their file). #}
 file_starts as (
 
-    select
-        filename as source_file,
-        min(scan_position) as first_position
+    {% if keep_rows %}
+        select
+            filename as source_file,
+            min(scan_position) as first_position
 
-    from numbered
+        from numbered
 
-    group by 1
+        group by 1
+    {% else %}
+        select
+            source_file,
+            first_position
+
+        from files
+    {% endif %}
 
 ),
 
@@ -181,12 +199,12 @@ checked as (
         files.file_modified_at,
         files.file_encoding,
         checked_values.scan_position
-        - file_starts.first_position
+        - coalesce(file_starts.first_position, 1)
         + 1 as source_row_number
 
     from checked_values
 
-    inner join file_starts
+    left join file_starts
         on checked_values.source_file = file_starts.source_file
 
     left join files
