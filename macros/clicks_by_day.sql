@@ -43,8 +43,9 @@ events_counted_to_days as (
     select
         {{ key_column }},
         event_date,
-        {# Staged events are one row per event_id (unique and not_null tests
-           gate this model), so counting ids counts distinct events. #}
+        {# Staged events are one row per event_id (staging leaves out
+           redeliveries; CI checks it), so counting ids counts distinct
+           events. #}
         count(case when event_type = 'impression' then event_id end)
             as impressions,
         count(case when event_type = 'click' then event_id end) as clicks,
