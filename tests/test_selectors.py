@@ -22,11 +22,12 @@ CI_ONLY = {
 
 
 def listed(tmp_path, *args: str) -> set[str]:
-    """dbt ls: unique ids of the tests and unit tests the arguments select."""
+    """dbt ls: unique ids of the sources, tests and unit tests selected."""
     result = subprocess.run(
         [
             str(DBT), "ls", "--quiet", "--output", "json", "--output-keys", "unique_id",
             "--resource-type", "test", "--resource-type", "unit_test",
+            "--resource-type", "source",
             "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"),
             *args,
         ],
@@ -51,6 +52,8 @@ def test_default_build_leaves_out_unit_tests_and_ci_only_tests(tmp_path):
     assert {node.split(".")[2] for node in left_out if node.startswith("test.")} >= CI_ONLY
     # Keys the models make unique over the whole history are checked in CI.
     assert any("unique_personalize_interactions_event_id" in node for node in left_out)
+    # `dbt source freshness` with no --select checks both feeds.
+    assert {"source.rfm.uploads.events", "source.rfm.clickstream.events"} <= daily
     # The data tests still run on every build: nulls, accepted values, marts.
     assert len(daily) > 200
     assert any("not_null_stg_uploads__events_customer_id" in node for node in daily)
