@@ -19,7 +19,7 @@
 {%- endmacro %}
 
 {% macro postgres__cte_materialization(keep) -%}
-    {{ 'materialized' if keep else 'not materialized' }}
+    {{ return(duckdb__cte_materialization(keep)) }}
 {%- endmacro %}
 
 {% macro default__cte_materialization(keep) -%}

@@ -9,7 +9,6 @@ same file, row number, reason and values.
 from __future__ import annotations
 
 import csv
-import os
 import random
 import subprocess
 from pathlib import Path
@@ -17,29 +16,20 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.test_pipeline_e2e import DBT, REPO
+from tests.test_pipeline_e2e import DBT, dbt_build
 
 SAMPLE_DATA = DBT.with_name("rfm-sample-data")
 
 COMPILED = "compiled/rfm/models/staging/uploads/base_uploads__events.sql"
 
 
-def build(run: Path, uploads: Path, memory_limit: str) -> tuple[Path, str]:
-    env = {
-        **os.environ,
-        "DBT_PROFILES_DIR": str(REPO),
-        "RFM_DUCKDB_PATH": str(run / "rfm.duckdb"),
-        "RFM_DUCKDB_TEMP_DIRECTORY": str(run / "spill"),
-        "RFM_DUCKDB_MEMORY_LIMIT": memory_limit,
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    result = subprocess.run(
-        [
-            str(DBT), "run", "--select", "base_uploads__events",
-            "--target-path", str(run / "target"), "--log-path", str(run / "logs"),
-            "--vars", f"{{raw_events_path: '{uploads}/*.csv'}}",
-        ],
-        cwd=REPO, env=env, capture_output=True, text=True, check=False,
+def build(run: Path, uploads: Path, memory_limit: str, monkeypatch) -> tuple[Path, str]:
+    """base_uploads__events alone, with DuckDB's memory_limit set."""
+    monkeypatch.setenv("RFM_DUCKDB_MEMORY_LIMIT", memory_limit)
+    result = dbt_build(
+        run, {"raw_events_path": f"{uploads}/*.csv"},
+        "--select", "base_uploads__events",
+        "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test",
     )
     assert result.returncode == 0, result.stdout[-4000:]
     return run / "rfm.duckdb", (run / "target" / COMPILED).read_text()
@@ -59,9 +49,9 @@ def uploads(tmp_path_factory) -> Path:
     return out / "uploads"
 
 
-def test_a_load_too_big_for_memory_streams_to_the_same_rows(tmp_path, uploads):
-    kept, kept_sql = build(tmp_path / "kept", uploads, "8GB")
-    streamed, streamed_sql = build(tmp_path / "streamed", uploads, "100MB")
+def test_a_load_too_big_for_memory_streams_to_the_same_rows(tmp_path, uploads, monkeypatch):
+    kept, kept_sql = build(tmp_path / "kept", uploads, "8GB", monkeypatch)
+    streamed, streamed_sql = build(tmp_path / "streamed", uploads, "100MB", monkeypatch)
     assert "numbered as materialized (" in kept_sql
     assert "numbered as (" in streamed_sql
 
