@@ -1,8 +1,17 @@
 {#
     Every product a known customer interacted with, in either feed, and the
-    customer's affinity to it: the sum of the decayed event weights. All
+    customer's affinity to it on the as-of date: the sum of the decayed event
+    weights, from its sum anchored in int_product_interactions_weighted. All
     products, not only the top N, so that any offer's product can be scored.
+    A view: the score moves with the as-of date for every pair, the stored
+    sums and ranks do not.
 #}
+{{ config(materialized='view') }}
+
+{%- set half_life_days = numeric_var(
+    'affinity_half_life_days', whole=false, positive=true
+) %}
+
 with
 
 interactions as (
@@ -12,26 +21,33 @@ interactions as (
 
 ),
 
+{# The customers' as-of date: the same date as_of_date() gives, read from a
+   small table instead of the events. #}
+as_of as (
+
+    select max(as_of_date) as as_of_date
+    from {{ ref('int_customers_scored') }}
+
+),
+
 final as (
 
     select
-        customer_id,
-        product_id,
-        as_of_date,
-        cast(decayed_weight_sum as double) as affinity_score,
-        cast(event_count as bigint) as event_count,
-        last_event_at,
-        cast(
-            row_number() over (
-                partition by customer_id
-                order by
-                    cast(decayed_weight_sum as double) desc,
-                    last_event_at desc,
-                    product_id asc
-            ) as integer
-        ) as affinity_rank
+        interactions.customer_id,
+        interactions.product_id,
+        as_of.as_of_date,
+        cast(interactions.anchored_weight_sum as double) * {{
+            affinity_decay_factor(
+                'interactions.anchor_date', 'as_of.as_of_date', half_life_days
+            )
+        }} as affinity_score,
+        interactions.event_count,
+        interactions.last_event_at,
+        interactions.affinity_rank
 
     from interactions
+
+    cross join as_of
 
 )
 

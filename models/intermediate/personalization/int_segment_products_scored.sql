@@ -2,8 +2,13 @@
     Product popularity, the sum of decayed event weights, overall (rfm_segment
     'all': every event, anonymous visitors included) and within each segment
     (events of the segment's customers), ranked. What to show someone with no
-    history of their own.
+    history of their own. Sums of the anchored sums of
+    int_product_interactions_weighted, turned into scores on the as-of date.
 #}
+{%- set half_life_days = numeric_var(
+    'affinity_half_life_days', whole=false, positive=true
+) %}
+
 with
 
 {# Used more than once: each use scans the table again (only the columns
@@ -20,6 +25,12 @@ customers as (
 
 ),
 
+as_of as (
+
+    select max(as_of_date) as as_of_date from customers
+
+),
+
 {# Interactions are one row per customer (or the anonymous null) and
    product: sums of their decimal sums are exact, so a score does not depend
    on row order, and counting customers needs no distinct. #}
@@ -28,8 +39,8 @@ interactions_summed_to_products as (
     select
         'all' as rfm_segment,
         product_id,
-        as_of_date,
-        cast(sum(decayed_weight_sum) as double) as popularity_score,
+        anchor_date,
+        sum(anchored_weight_sum) as anchored_weight_sum,
         sum(event_count) as event_count,
         count(customer_id) as customers
 
@@ -44,8 +55,8 @@ interactions_summed_to_segment_products as (
     select
         customers.rfm_segment,
         interactions.product_id,
-        interactions.as_of_date,
-        cast(sum(interactions.decayed_weight_sum) as double) as popularity_score,
+        interactions.anchor_date,
+        sum(interactions.anchored_weight_sum) as anchored_weight_sum,
         sum(interactions.event_count) as event_count,
         count(interactions.customer_id) as customers
 
@@ -58,13 +69,34 @@ interactions_summed_to_segment_products as (
 
 ),
 
-audience_products as (
+audience_products_summed as (
 
     select * from interactions_summed_to_products
 
     union all
 
     select * from interactions_summed_to_segment_products
+
+),
+
+audience_products as (
+
+    select
+        audience_products_summed.rfm_segment,
+        audience_products_summed.product_id,
+        as_of.as_of_date,
+        cast(audience_products_summed.anchored_weight_sum as double) * {{
+            affinity_decay_factor(
+                'audience_products_summed.anchor_date', 'as_of.as_of_date',
+                half_life_days
+            )
+        }} as popularity_score,
+        audience_products_summed.event_count,
+        audience_products_summed.customers
+
+    from audience_products_summed
+
+    cross join as_of
 
 ),
 
