@@ -2,26 +2,48 @@
     Each customer's latest contact details before the as-of date: from their
     latest upload event with an address, by time, then file and row.
 
-    Incremental by customer: a run recomputes only the customers with events
-    loaded since the last run, or with events the as-of date has moved past
-    (as it does each day), from all of their events; every customer when the
-    as-of date moves back. A daily run so reads the new events and the few
-    customers they touch, not every event.
+    Incremental by customer: a run reads only the events loaded since the
+    last one and those the as-of date has moved past, and keeps, for each
+    customer they touch, the later of the stored contact and theirs. A daily
+    run so reads the new events and the few customers they touch, not every
+    event. When the stored contacts no longer fit (contacts_state: the as-of
+    date moved back, or events they counted left staging) the run picks
+    every customer's contact again, as a full refresh does, and the post-hook
+    drops the customers no longer there.
 #}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='customer_id',
     on_schema_change='fail',
+    post_hook="delete from {{ this }} where generation < (select max(generation) from {{ this }})",
 ) }}
+{%- set adding = false -%}
+{%- set state = {} -%}
+{%- if is_incremental() -%}
+    {%- set state = contacts_state() -%}
+    {%- set adding = not state.stale -%}
+    {%- if execute and state.stale -%}
+        {{ log(this.identifier ~ ": picking every contact again, " ~ state.reason, info=true) }}
+    {%- endif -%}
+{%- endif -%}
+{#- A full build starts a generation; adding keeps the stored one. -#}
+{%- set generation = state.generation if adding
+    else run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f') %}
 
 with
 
-{# Used more than once: each use scans the table again (only the columns
-   and rows it needs) instead of a copy of every column (cte_materialization). #}
-events as {{ cte_materialization(false) }} (
+{#- Adding, only the events loaded since the last run and those the as-of
+    date has newly passed (events_to_add). #}
+events as (
 
-    select * from {{ ref('stg_uploads__events') }}
+    {{ events_to_add(
+        ref('stg_uploads__events'),
+        ['customer_id', 'username', 'channel_type', 'address', 'city', 'state',
+         'country', 'event_at', 'source_file', 'source_row_number'],
+        'address is not null',
+        adding, state.loaded_through, state.as_of_date,
+    ) | indent(4) }}
 
 ),
 
@@ -33,74 +55,103 @@ as_of as (
 
 ),
 
-{% if is_incremental() -%}
-previous_run as (
-
-    select
-        max(loaded_through) as loaded_through,
-        max(as_of_date) as as_of_date
-
-    from {{ this }}
-
-),
-
-customers_to_refresh as (
-
-    select distinct events.customer_id
-
-    from events
-
-    cross join previous_run
-
-    cross join as_of
-
-    where events.loaded_at > previous_run.loaded_through
-        or (
-            events.event_at >= previous_run.as_of_date
-            and events.event_at < as_of.as_of_date
-        )
-        or as_of.as_of_date < previous_run.as_of_date
-
-),
-
-{% endif -%}
 contact_events as (
 
-    select
-        events.customer_id,
-        events.username,
-        events.channel_type,
-        events.address,
-        events.city,
-        events.state,
-        events.country,
-        events.event_at,
-        events.source_file,
-        events.source_row_number
+    select events.*
 
     from events
 
     cross join as_of
 
-    {%- if is_incremental() %}
-
-    inner join customers_to_refresh
-        on events.customer_id = customers_to_refresh.customer_id
-    {%- endif %}
-
-    where events.address is not null
-        and events.event_at < as_of.as_of_date
+    where events.event_at < as_of.as_of_date
 
 ),
 
+contact_event_counts as (
+
+    select
+        customer_id,
+        count(*) as contact_event_count
+
+    from contact_events
+
+    group by 1
+
+),
+
+{% if adding -%}
+{# The stored contacts of the customers with new events compete with them. #}
+stored_contacts as (
+
+    select
+        this_run.customer_id,
+        this_run.username,
+        this_run.channel_type,
+        this_run.address,
+        this_run.city,
+        this_run.state,
+        this_run.country,
+        this_run.contact_seen_at as event_at,
+        this_run.source_file,
+        this_run.source_row_number,
+        this_run.contact_event_count
+
+    from {{ this }} as this_run
+
+    inner join contact_event_counts
+        on this_run.customer_id = contact_event_counts.customer_id
+
+),
+
+candidate_events as (
+
+    select * from contact_events
+
+    union all
+
+    select
+        customer_id,
+        username,
+        channel_type,
+        address,
+        city,
+        state,
+        country,
+        event_at,
+        source_file,
+        source_row_number
+
+    from stored_contacts
+
+),
+
+stored_counts as (
+
+    select
+        customer_id,
+        contact_event_count
+
+    from stored_contacts
+
+),
+
+{% else -%}
+    candidate_events as (
+
+        select * from contact_events
+
+    ),
+
+{% endif -%}
 {# The latest event by time, then file and row: unique, so one choice. #}
 latest_contact_events as (
 
     {{ latest_row_per_group(
-        'contact_events',
+        'candidate_events',
         'customer_id',
         ['event_at', 'source_file', 'source_row_number'],
-        ['username', 'channel_type', 'address', 'city', 'state', 'country', 'event_at'],
+        ['username', 'channel_type', 'address', 'city', 'state', 'country',
+         'event_at', 'source_file', 'source_row_number'],
     ) }}
 
 ),
@@ -116,13 +167,30 @@ final as (
         latest_contact_events.state,
         latest_contact_events.country,
         latest_contact_events.event_at as contact_seen_at,
+        latest_contact_events.source_file,
+        cast(latest_contact_events.source_row_number as bigint) as source_row_number,
+        cast(
+            contact_event_counts.contact_event_count
+            {%- if adding %} + coalesce(stored_counts.contact_event_count, 0){% endif %}
+            as bigint
+        ) as contact_event_count,
         as_of.as_of_date,
         (
             select max(loaded.loaded_at)
             from {{ ref('base_uploads__events') }} as loaded
-        ) as loaded_through
+        ) as loaded_through,
+        cast('{{ generation }}' as timestamp) as generation
 
     from latest_contact_events
+
+    inner join contact_event_counts
+        on latest_contact_events.customer_id = contact_event_counts.customer_id
+
+    {%- if adding %}
+
+    left join stored_counts
+        on latest_contact_events.customer_id = stored_counts.customer_id
+    {%- endif %}
 
     cross join as_of
 

@@ -1,0 +1,47 @@
+{#
+    What int_customer_contacts_picked holds (read at compile time), and
+    whether a run can add to it or must pick every contact again: when the
+    as-of date moved back, or events it counted are no longer staged (a
+    changed upload file reloaded, a repeat found in a file that sorts
+    earlier): the stored count of events with an address differs from the
+    staged ones loaded by the stored watermark and before the stored as-of
+    date.
+#}
+{% macro contacts_state() -%}
+    {%- set state = {
+        'stale': false, 'reason': '', 'as_of_date': '1900-01-01',
+        'loaded_through': '1900-01-01 00:00:00', 'generation': '1900-01-01 00:00:00',
+    } -%}
+    {%- if not execute -%}
+        {{ return(state) }}
+    {%- endif -%}
+    {%- set stored = run_query(
+        "select cast(max(as_of_date) as varchar), sum(contact_event_count),"
+        ~ " cast(max(loaded_through) as varchar), cast(max(generation) as varchar)"
+        ~ " from " ~ this
+    ).rows[0] -%}
+    {%- if stored[0] is none -%}
+        {%- do state.update({'stale': true, 'reason': 'no stored contacts'}) -%}
+        {{ return(state) }}
+    {%- endif -%}
+    {%- do state.update({
+        'as_of_date': stored[0], 'loaded_through': stored[2], 'generation': stored[3],
+    }) -%}
+    {%- set current = run_query(
+        'select cast(cast(' ~ as_of_date() ~ ' as date) as varchar),'
+        ~ ' (select count(*) from ' ~ ref('stg_uploads__events')
+        ~ " where address is not null"
+        ~ " and loaded_at <= cast('" ~ stored[2] ~ "' as timestamp)"
+        ~ " and event_at < cast('" ~ stored[0] ~ "' as timestamp))"
+    ).rows[0] -%}
+    {%- if current[0] is none or current[0] < stored[0] -%}
+        {%- do state.update({'stale': true, 'reason': 'the as-of date moved back'}) -%}
+    {%- elif current[1] != stored[1] -%}
+        {%- do state.update({
+            'stale': true,
+            'reason': 'the staged events with an address number ' ~ current[1]
+                ~ ', not the ' ~ stored[1] ~ ' counted',
+        }) -%}
+    {%- endif -%}
+    {{ return(state) }}
+{%- endmacro %}
