@@ -19,9 +19,12 @@ offers as (
 
 ),
 
+{# Only the products some offer promotes: a few of every customer's
+   products, so the join below builds on thousands of rows, not millions. #}
 affinities as (
 
     select * from {{ ref('int_customer_products_scored') }}
+    where product_id in (select offers.product_id from offers)
 
 ),
 
