@@ -36,13 +36,16 @@
 {%- if has_files and is_incremental() -%}
     {%- set new_files = unloaded_files(var('clickstream_path'), this) -%}
 {%- endif -%}
-{%- if has_files and new_files != [] -%}
+{%- if has_files and new_files -%}
+    {%- set lines = clickstream_lines(new_files) -%}
+{%- elif has_files and new_files != [] -%}
     {%- set lines = source('clickstream', 'events') -%}
 {%- else -%}
     {%- set lines = "(select cast(null as varchar) as filename,"
         ~ " cast(null as bigint) as line_number,"
         ~ " cast(null as varchar) as line_text where 1 = 0)" -%}
 {%- endif %}
+-- depends_on: {{ source('clickstream', 'events') }}
 
 with
 
@@ -70,14 +73,6 @@ new_lines as (
     where (left(line_text, 1) = '{' or trim(rtrim(line_text, chr(13))) <> '')
     {%- if is_incremental() %}
         and filename not in (select loaded.source_file from {{ this }} as loaded)
-    {%- endif %}
-    {%- if new_files %}
-        {# Named up front, so that the reader opens only the new files. #}
-        and filename in (
-            {%- for file in new_files %}
-            '{{ file | replace("'", "''") }}'{{ ',' if not loop.last }}
-            {%- endfor %}
-        )
     {%- endif %}
 
 ),
