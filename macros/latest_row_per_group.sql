@@ -4,26 +4,35 @@
     order_by columns must be non-null and unique within a partition, so that
     the row chosen is the same on every warehouse and every run.
 
+    totals (name: expression) adds, for each name, the sum of its expression
+    over the partition's rows, in the same pass.
+
     The default ranks with row_number(); DuckDB picks the row in a single
     aggregate (arg_max over a struct), without sorting every partition.
 #}
-{% macro latest_row_per_group(relation, partition_by, order_by, columns) -%}
+{% macro latest_row_per_group(relation, partition_by, order_by, columns, totals={}) -%}
     {{ return(adapter.dispatch('latest_row_per_group', 'rfm')(
-        relation, partition_by, order_by, columns
+        relation, partition_by, order_by, columns, totals
     )) }}
 {%- endmacro %}
 
-{% macro default__latest_row_per_group(relation, partition_by, order_by, columns) -%}
+{% macro default__latest_row_per_group(relation, partition_by, order_by, columns, totals={}) -%}
     select
         {{ partition_by }},
         {%- for column in columns %}
-        {{ column }}{{ ',' if not loop.last }}
+        {{ column }}{{ ',' if not loop.last or totals }}
+        {%- endfor %}
+        {%- for name in totals %}
+        {{ name }}{{ ',' if not loop.last }}
         {%- endfor %}
 
     from (
 
         select
             *,
+            {%- for name, expression in totals.items() %}
+            sum({{ expression }}) over (partition by {{ partition_by }}) as {{ name }},
+            {%- endfor %}
             row_number() over (
                 partition by {{ partition_by }}
                 order by
@@ -39,11 +48,14 @@
     where latest_rank = 1
 {%- endmacro %}
 
-{% macro duckdb__latest_row_per_group(relation, partition_by, order_by, columns) -%}
+{% macro duckdb__latest_row_per_group(relation, partition_by, order_by, columns, totals={}) -%}
     select
         {{ partition_by }},
         {%- for column in columns %}
-        latest_values.{{ column }} as {{ column }}{{ ',' if not loop.last }}
+        latest_values.{{ column }} as {{ column }}{{ ',' if not loop.last or totals }}
+        {%- endfor %}
+        {%- for name in totals %}
+        {{ name }}{{ ',' if not loop.last }}
         {%- endfor %}
 
     from (
@@ -58,6 +70,9 @@
                 ),
                 row({{ order_by | join(', ') }})
             ) as latest_values
+            {%- for name, expression in totals.items() %},
+            sum({{ expression }}) as {{ name }}
+            {%- endfor %}
 
         from {{ relation }}
 

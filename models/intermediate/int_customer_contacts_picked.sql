@@ -55,9 +55,12 @@ as_of as (
 
 ),
 
+{# Each event counts once towards its customer's contact_event_count. #}
 contact_events as (
 
-    select events.*
+    select
+        events.*,
+        1 as counted_events
 
     from events
 
@@ -67,20 +70,9 @@ contact_events as (
 
 ),
 
-contact_event_counts as (
-
-    select
-        customer_id,
-        count(*) as contact_event_count
-
-    from contact_events
-
-    group by 1
-
-),
-
 {% if adding -%}
-{# The stored contacts of the customers with new events compete with them. #}
+{# The stored contacts of the customers with new events compete with them,
+   each carrying the count of the events it was picked from. #}
 stored_contacts as (
 
     select
@@ -94,55 +86,29 @@ stored_contacts as (
         this_run.contact_seen_at as event_at,
         this_run.source_file,
         this_run.source_row_number,
-        this_run.contact_event_count
+        this_run.contact_event_count as counted_events
 
     from {{ this }} as this_run
 
-    inner join contact_event_counts
-        on this_run.customer_id = contact_event_counts.customer_id
+    where this_run.customer_id in (
+        select contact_events.customer_id from contact_events
+    )
 
 ),
 
+{% endif -%}
 candidate_events as (
 
     select * from contact_events
+    {%- if adding %}
 
     union all
 
-    select
-        customer_id,
-        username,
-        channel_type,
-        address,
-        city,
-        state,
-        country,
-        event_at,
-        source_file,
-        source_row_number
-
-    from stored_contacts
+    select * from stored_contacts
+    {%- endif %}
 
 ),
 
-stored_counts as (
-
-    select
-        customer_id,
-        contact_event_count
-
-    from stored_contacts
-
-),
-
-{% else -%}
-    candidate_events as (
-
-        select * from contact_events
-
-    ),
-
-{% endif -%}
 {# The latest event by time, then file and row: unique, so one choice. #}
 latest_contact_events as (
 
@@ -152,6 +118,7 @@ latest_contact_events as (
         ['event_at', 'source_file', 'source_row_number'],
         ['username', 'channel_type', 'address', 'city', 'state', 'country',
          'event_at', 'source_file', 'source_row_number'],
+        {'contact_event_count': 'counted_events'},
     ) }}
 
 ),
@@ -169,11 +136,8 @@ final as (
         latest_contact_events.event_at as contact_seen_at,
         latest_contact_events.source_file,
         cast(latest_contact_events.source_row_number as bigint) as source_row_number,
-        cast(
-            contact_event_counts.contact_event_count
-            {%- if adding %} + coalesce(stored_counts.contact_event_count, 0){% endif %}
-            as bigint
-        ) as contact_event_count,
+        cast(latest_contact_events.contact_event_count as bigint)
+            as contact_event_count,
         as_of.as_of_date,
         (
             select max(loaded.loaded_at)
@@ -182,15 +146,6 @@ final as (
         cast('{{ generation }}' as timestamp) as generation
 
     from latest_contact_events
-
-    inner join contact_event_counts
-        on latest_contact_events.customer_id = contact_event_counts.customer_id
-
-    {%- if adding %}
-
-    left join stored_counts
-        on latest_contact_events.customer_id = stored_counts.customer_id
-    {%- endif %}
 
     cross join as_of
 
