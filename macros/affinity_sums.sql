@@ -61,6 +61,16 @@
     {%- if not execute -%}
         {{ return(state) }}
     {%- endif -%}
+    {#- A table from before these columns: recomputing, dbt then reports the
+        schema change (on_schema_change fail) and asks for a full refresh. -#}
+    {%- set stored_columns = adapter.get_columns_in_relation(this)
+        | map(attribute='name') | map('lower') | list -%}
+    {%- for column in ['anchor_date', 'half_life_days', 'weights_fingerprint', 'event_count', 'uploads_loaded_through', 'clickstream_loaded_through', 'generation'] if column not in stored_columns -%}
+        {%- do state.update({'stale': true, 'reason': 'the stored table has no ' ~ column}) -%}
+    {%- endfor -%}
+    {%- if state.stale -%}
+        {{ return(state) }}
+    {%- endif -%}
     {%- set stored = run_query(
         "select cast(max(as_of_date) as varchar), cast(max(anchor_date) as varchar),"
         ~ " cast(min(anchor_date) as varchar), max(half_life_days), max(weights_fingerprint),"

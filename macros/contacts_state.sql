@@ -15,6 +15,16 @@
     {%- if not execute -%}
         {{ return(state) }}
     {%- endif -%}
+    {#- A table from before these columns: recomputing, dbt then reports the
+        schema change (on_schema_change fail) and asks for a full refresh. -#}
+    {%- set stored_columns = adapter.get_columns_in_relation(this)
+        | map(attribute='name') | map('lower') | list -%}
+    {%- for column in ['contact_event_count', 'loaded_through', 'generation'] if column not in stored_columns -%}
+        {%- do state.update({'stale': true, 'reason': 'the stored table has no ' ~ column}) -%}
+    {%- endfor -%}
+    {%- if state.stale -%}
+        {{ return(state) }}
+    {%- endif -%}
     {%- set stored = run_query(
         "select cast(max(as_of_date) as varchar), sum(contact_event_count),"
         ~ " cast(max(loaded_through) as varchar), cast(max(generation) as varchar)"
