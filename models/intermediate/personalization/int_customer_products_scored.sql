@@ -36,7 +36,7 @@ final as (
         interactions.customer_id,
         interactions.product_id,
         as_of.as_of_date,
-        cast(interactions.anchored_weight_sum as double) * {{
+        interactions.anchored_score * {{
             affinity_decay_factor(
                 'interactions.anchor_date', 'as_of.as_of_date', half_life_days
             )

@@ -230,6 +230,9 @@ final as (
         cast({{ half_life_days }} as double) as half_life_days,
         cast(anchored.weights_fingerprint as varchar) as weights_fingerprint,
         cast(sums.anchored_weight_sum as decimal(38, 12)) as anchored_weight_sum,
+        {# The same sum as a double, cast once when the row is written: a
+           128-bit decimal is slow to cast, and scores are doubles. #}
+        cast(sums.anchored_weight_sum as double) as anchored_score,
         cast(sums.event_count as bigint) as event_count,
         cast(sums.weighted_event_count as bigint) as weighted_event_count,
         cast(sums.last_event_at as timestamp) as last_event_at,
