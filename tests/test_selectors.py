@@ -18,6 +18,7 @@ CI_ONLY = {
     "assert_clickstream_marts_reconcile_with_staging",
     "assert_every_input_row_is_accepted_or_rejected",
     "assert_personalization_affinity_reconciles_with_staging",
+    "assert_personalization_next_best_offers_are_eligible",
 }
 
 

@@ -1,3 +1,5 @@
+-- A code invariant re-checked over every customer: CI runs it (selectors.yml).
+{{ config(tags=['ci_only']) }}
 {#
     Checked against the seeds, not the models that chose: every customer in
     customer_segments has exactly one row; a chosen offer runs on the as-of
