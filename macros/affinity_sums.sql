@@ -63,12 +63,12 @@
     {%- endif -%}
     {#- A table from before these columns: recomputing, dbt then reports the
         schema change (on_schema_change fail) and asks for a full refresh. -#}
-    {%- set stored_columns = adapter.get_columns_in_relation(this)
-        | map(attribute='name') | map('lower') | list -%}
-    {%- for column in ['anchor_date', 'half_life_days', 'weights_fingerprint', 'event_count', 'uploads_loaded_through', 'clickstream_loaded_through', 'generation'] if column not in stored_columns -%}
-        {%- do state.update({'stale': true, 'reason': 'the stored table has no ' ~ column}) -%}
-    {%- endfor -%}
-    {%- if state.stale -%}
+    {%- set missing = first_missing_column(this, [
+        'anchor_date', 'half_life_days', 'weights_fingerprint', 'event_count',
+        'uploads_loaded_through', 'clickstream_loaded_through', 'generation',
+    ]) -%}
+    {%- if missing -%}
+        {%- do state.update({'stale': true, 'reason': 'the stored table has no ' ~ missing}) -%}
         {{ return(state) }}
     {%- endif -%}
     {%- set stored = run_query(
@@ -93,14 +93,12 @@
         'select cast(' ~ as_of ~ ' as varchar), cast('
         ~ affinity_anchor_date(as_of, half_life_days) ~ ' as varchar), '
         ~ event_weights_fingerprint(ref('event_weights'))
-        ~ ", (select count(*) from " ~ ref('stg_uploads__events')
-        ~ " where product_code is not null"
-        ~ " and loaded_at <= cast('" ~ stored[6] ~ "' as timestamp)"
-        ~ " and event_at < cast('" ~ stored[0] ~ "' as timestamp))"
-        ~ " + (select count(*) from " ~ ref('stg_clickstream__events')
-        ~ " where product_id is not null"
-        ~ " and loaded_at <= cast('" ~ stored[7] ~ "' as timestamp)"
-        ~ " and event_at < cast('" ~ stored[0] ~ "' as timestamp))"
+        ~ ', ' ~ events_counted(
+            ref('stg_uploads__events'), 'product_code is not null', stored[6], stored[0]
+        )
+        ~ ' + ' ~ events_counted(
+            ref('stg_clickstream__events'), 'product_id is not null', stored[7], stored[0]
+        )
     ).rows[0] -%}
     {%- if current[0] is none or current[0] < stored[0] -%}
         {%- do state.update({'stale': true, 'reason': 'the as-of date moved back'}) -%}
@@ -120,33 +118,3 @@
     {{ return(state) }}
 {%- endmacro %}
 
-
-{#
-    The rows of an event relation a run adds to stored aggregates: when
-    adding, those loaded after loaded_through, and those loaded by then whose
-    event time the as-of date has newly passed (at or after the stored
-    as_of_date); otherwise every row. Two selections, not one with an or, so
-    that each filter prunes row groups by itself.
-#}
-{% macro events_to_add(relation, columns, condition, adding, loaded_through, as_of_date) -%}
-    select
-        {{ columns | join(',\n        ') }}
-
-    from {{ relation }}
-
-    where {{ condition }}
-    {%- if adding %}
-        and loaded_at > cast('{{ loaded_through }}' as timestamp)
-
-    union all
-
-    select
-        {{ columns | join(',\n        ') }}
-
-    from {{ relation }}
-
-    where {{ condition }}
-        and loaded_at <= cast('{{ loaded_through }}' as timestamp)
-        and event_at >= cast('{{ as_of_date }}' as timestamp)
-    {%- endif %}
-{%- endmacro %}

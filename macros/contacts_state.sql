@@ -15,14 +15,13 @@
     {%- if not execute -%}
         {{ return(state) }}
     {%- endif -%}
-    {#- A table from before these columns: recomputing, dbt then reports the
-        schema change (on_schema_change fail) and asks for a full refresh. -#}
-    {%- set stored_columns = adapter.get_columns_in_relation(this)
-        | map(attribute='name') | map('lower') | list -%}
-    {%- for column in ['contact_event_count', 'loaded_through', 'generation'] if column not in stored_columns -%}
-        {%- do state.update({'stale': true, 'reason': 'the stored table has no ' ~ column}) -%}
-    {%- endfor -%}
-    {%- if state.stale -%}
+    {#- A table from before these columns: picking again, dbt then reports
+        the schema change (on_schema_change fail) and asks for a full refresh. -#}
+    {%- set missing = first_missing_column(
+        this, ['contact_event_count', 'loaded_through', 'generation']
+    ) -%}
+    {%- if missing -%}
+        {%- do state.update({'stale': true, 'reason': 'the stored table has no ' ~ missing}) -%}
         {{ return(state) }}
     {%- endif -%}
     {%- set stored = run_query(
@@ -39,10 +38,9 @@
     }) -%}
     {%- set current = run_query(
         'select cast(cast(' ~ as_of_date() ~ ' as date) as varchar),'
-        ~ ' (select count(*) from ' ~ ref('stg_uploads__events')
-        ~ " where address is not null"
-        ~ " and loaded_at <= cast('" ~ stored[2] ~ "' as timestamp)"
-        ~ " and event_at < cast('" ~ stored[0] ~ "' as timestamp))"
+        ~ ' ' ~ events_counted(
+            ref('stg_uploads__events'), 'address is not null', stored[2], stored[0]
+        )
     ).rows[0] -%}
     {%- if current[0] is none or current[0] < stored[0] -%}
         {%- do state.update({'stale': true, 'reason': 'the as-of date moved back'}) -%}
