@@ -4,25 +4,25 @@
     order_by columns must be non-null and unique within a partition, so that
     the row chosen is the same on every warehouse and every run.
 
-    totals (name: expression) adds, for each name, the sum of its expression
-    over the partition's rows, in the same pass.
+    aggregates (name: aggregate expression, such as 'min(event_at)') adds,
+    for each name, the aggregate over the partition's rows, in the same pass.
 
     The default ranks with row_number(); DuckDB picks the row in a single
     aggregate (arg_max over a struct), without sorting every partition.
 #}
-{% macro latest_row_per_group(relation, partition_by, order_by, columns, totals={}) -%}
+{% macro latest_row_per_group(relation, partition_by, order_by, columns, aggregates={}) -%}
     {{ return(adapter.dispatch('latest_row_per_group', 'rfm')(
-        relation, partition_by, order_by, columns, totals
+        relation, partition_by, order_by, columns, aggregates
     )) }}
 {%- endmacro %}
 
-{% macro default__latest_row_per_group(relation, partition_by, order_by, columns, totals={}) -%}
+{% macro default__latest_row_per_group(relation, partition_by, order_by, columns, aggregates={}) -%}
     select
         {{ partition_by }},
         {%- for column in columns %}
-        {{ column }}{{ ',' if not loop.last or totals }}
+        {{ column }}{{ ',' if not loop.last or aggregates }}
         {%- endfor %}
-        {%- for name in totals %}
+        {%- for name in aggregates %}
         {{ name }}{{ ',' if not loop.last }}
         {%- endfor %}
 
@@ -30,8 +30,8 @@
 
         select
             *,
-            {%- for name, expression in totals.items() %}
-            sum({{ expression }}) over (partition by {{ partition_by }}) as {{ name }},
+            {%- for name, aggregate in aggregates.items() %}
+            {{ aggregate }} over (partition by {{ partition_by }}) as {{ name }},
             {%- endfor %}
             row_number() over (
                 partition by {{ partition_by }}
@@ -48,13 +48,13 @@
     where latest_rank = 1
 {%- endmacro %}
 
-{% macro duckdb__latest_row_per_group(relation, partition_by, order_by, columns, totals={}) -%}
+{% macro duckdb__latest_row_per_group(relation, partition_by, order_by, columns, aggregates={}) -%}
     select
         {{ partition_by }},
         {%- for column in columns %}
-        latest_values.{{ column }} as {{ column }}{{ ',' if not loop.last or totals }}
+        latest_values.{{ column }} as {{ column }}{{ ',' if not loop.last or aggregates }}
         {%- endfor %}
-        {%- for name in totals %}
+        {%- for name in aggregates %}
         {{ name }}{{ ',' if not loop.last }}
         {%- endfor %}
 
@@ -70,8 +70,8 @@
                 ),
                 row({{ order_by | join(', ') }})
             ) as latest_values
-            {%- for name, expression in totals.items() %},
-            sum({{ expression }}) as {{ name }}
+            {%- for name, aggregate in aggregates.items() %},
+            {{ aggregate }} as {{ name }}
             {%- endfor %}
 
         from {{ relation }}

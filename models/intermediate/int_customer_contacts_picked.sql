@@ -118,7 +118,7 @@ latest_contact_events as (
         ['event_at', 'source_file', 'source_row_number'],
         ['username', 'channel_type', 'address', 'city', 'state', 'country',
          'event_at', 'source_file', 'source_row_number'],
-        {'contact_event_count': 'counted_events'},
+        {'contact_event_count': 'sum(counted_events)'},
     ) }}
 
 ),

@@ -5,16 +5,15 @@
 #}
 with
 
-{# Used more than once: each use scans the table again (only the columns
-   and rows it needs) instead of a copy of every column (cte_materialization). #}
-events as {{ cte_materialization(false) }} (
+events as (
 
     select * from {{ ref('stg_uploads__events') }}
     where product_code is not null
 
 ),
 
-{# The latest event by time, then file and row: unique, so one price. #}
+{# The latest event by time, then file and row: unique, so one price; and
+   the first time the product was seen, in the same pass. #}
 latest_prices as (
 
     {{ latest_row_per_group(
@@ -22,19 +21,8 @@ latest_prices as (
         'product_code',
         ['event_at', 'source_file', 'source_row_number'],
         ['unit_price'],
+        {'first_seen_at': 'min(event_at)'},
     ) }}
-
-),
-
-products_first_seen as (
-
-    select
-        product_code,
-        min(event_at) as first_seen_at
-
-    from events
-
-    group by 1
 
 ),
 
@@ -43,7 +31,7 @@ latest_prices_banded as (
     select
         latest_prices.product_code,
         latest_prices.unit_price,
-        products_first_seen.first_seen_at,
+        latest_prices.first_seen_at,
         case
             when latest_prices.unit_price < 10 then 'under_10'
             when latest_prices.unit_price < 25 then '10_to_25'
@@ -54,9 +42,6 @@ latest_prices_banded as (
         end as price_band
 
     from latest_prices
-
-    inner join products_first_seen
-        on latest_prices.product_code = products_first_seen.product_code
 
 ),
 
