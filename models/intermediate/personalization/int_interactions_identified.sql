@@ -21,33 +21,29 @@
     on_schema_change='fail',
 ) }}
 
+{#- Each feed's newest load already added, read when the model compiles and
+    written in as a constant, so that DuckDB skips the row groups of earlier
+    loads instead of scanning them. -#}
+{%- set loaded_through = {
+    'uploads': '1900-01-01 00:00:00', 'clickstream': '1900-01-01 00:00:00',
+} -%}
+{%- if execute and is_incremental() -%}
+    {%- for row in run_query(
+        'select source_name, cast(max(loaded_at) as varchar) from '
+        ~ this ~ ' group by 1'
+    ).rows -%}
+        {%- do loaded_through.update({row[0]: row[1]}) -%}
+    {%- endfor -%}
+{%- endif %}
+
 with
 
-{% if is_incremental() -%}
-{# Each feed's newest load already added, in one scan of this table. #}
-watermarks as (
-
-    select
-        coalesce(
-            max(case when source_name = 'uploads' then loaded_at end),
-            cast('1900-01-01' as timestamp)
-        ) as uploads_loaded_at,
-        coalesce(
-            max(case when source_name = 'clickstream' then loaded_at end),
-            cast('1900-01-01' as timestamp)
-        ) as clickstream_loaded_at
-
-    from {{ this }}
-
-),
-
-{% endif -%}
 upload_events as (
 
     select * from {{ ref('stg_uploads__events') }}
     where product_code is not null
     {%- if is_incremental() %}
-        and loaded_at > (select uploads_loaded_at from watermarks)
+        and loaded_at > cast('{{ loaded_through.uploads }}' as timestamp)
     {%- endif %}
 
 ),
@@ -59,7 +55,7 @@ click_events as (
         and product_id is not null
         and event_type <> 'impression'
     {%- if is_incremental() %}
-        and loaded_at > (select clickstream_loaded_at from watermarks)
+        and loaded_at > cast('{{ loaded_through.clickstream }}' as timestamp)
     {%- endif %}
 
 ),
