@@ -19,6 +19,18 @@ offers as (
 
 ),
 
+{# The last tie-break, the lowest offer_id, as a number that is highest for
+   the lowest id: every key of the pick below is then taken highest first. #}
+offers_ordered as (
+
+    select
+        *,
+        dense_rank() over (order by offer_id desc) as offer_id_order
+
+    from offers
+
+),
+
 {# Only the products some offer promotes: a few of every customer's
    products, so the join below builds on thousands of rows, not millions. #}
 affinities as (
@@ -38,10 +50,11 @@ candidate_offers as (
 
     select
         customers.customer_id,
-        offers.offer_id,
-        offers.offer_name,
-        offers.product_id,
-        offers.discount_percent,
+        offers_ordered.offer_id,
+        offers_ordered.offer_name,
+        offers_ordered.product_id,
+        offers_ordered.discount_percent,
+        offers_ordered.offer_id_order,
         coalesce(affinities.affinity_score, 0) as affinity_score,
         coalesce(segment_popularity.popularity_score, 0)
             as segment_popularity_score,
@@ -50,37 +63,35 @@ candidate_offers as (
 
     from customers
 
-    inner join offers
-        on customers.rfm_segment = offers.rfm_segment
+    inner join offers_ordered
+        on customers.rfm_segment = offers_ordered.rfm_segment
 
     left join affinities
         on customers.customer_id = affinities.customer_id
-        and offers.product_id = affinities.product_id
+        and offers_ordered.product_id = affinities.product_id
 
     left join popularity as segment_popularity
         on customers.rfm_segment = segment_popularity.rfm_segment
-        and offers.product_id = segment_popularity.product_id
+        and offers_ordered.product_id = segment_popularity.product_id
 
     left join popularity as overall_popularity
         on overall_popularity.rfm_segment = 'all'
-        and offers.product_id = overall_popularity.product_id
+        and offers_ordered.product_id = overall_popularity.product_id
 
 ),
 
-candidate_offers_ranked as (
+{# Each customer's best candidate, picked in one aggregate rather than by
+   sorting every customer's candidates (millions of rows at scale). #}
+best_candidate_offers as (
 
-    select
-        *,
-        row_number() over (
-            partition by customer_id
-            order by
-                affinity_score desc,
-                segment_popularity_score desc,
-                overall_popularity_score desc,
-                offer_id asc
-        ) as offer_rank
-
-    from candidate_offers
+    {{ latest_row_per_group(
+        'candidate_offers',
+        'customer_id',
+        ['affinity_score', 'segment_popularity_score', 'overall_popularity_score',
+         'offer_id_order'],
+        ['offer_id', 'offer_name', 'product_id', 'discount_percent',
+         'affinity_score', 'segment_popularity_score', 'overall_popularity_score'],
+    ) | indent(4) }}
 
 ),
 
@@ -102,9 +113,7 @@ best_offers as (
             else 'cold_start'
         end as reason
 
-    from candidate_offers_ranked
-
-    where offer_rank = 1
+    from best_candidate_offers
 
 ),
 
