@@ -62,16 +62,16 @@ distances as (
 
 ),
 
+{# Each buyer's nearest centroid (the lower cluster_id on a tie), picked in
+   one aggregate rather than by sorting every buyer's distances. #}
 nearest as (
 
-    select
-        *,
-        row_number() over (
-            partition by customer_id
-            order by squared_distance, cluster_id
-        ) as distance_rank
-
-    from distances
+    {{ latest_row_per_group(
+        'distances',
+        'customer_id',
+        ['-squared_distance', '-cluster_id'],
+        ['cluster_id', 'squared_distance'],
+    ) | indent(4) }}
 
 ),
 
@@ -83,8 +83,6 @@ final as (
         sqrt(squared_distance) as distance_to_centroid
 
     from nearest
-
-    where distance_rank = 1
 
 )
 
