@@ -18,7 +18,8 @@
     {#- A table from before these columns: picking again, dbt then reports
         the schema change (on_schema_change fail) and asks for a full refresh. -#}
     {%- set missing = first_missing_column(
-        this, ['contact_event_count', 'loaded_through', 'generation']
+        this,
+        ['email_address', 'phone_number', 'contact_event_count', 'loaded_through', 'generation']
     ) -%}
     {%- if missing -%}
         {%- do state.update({'stale': true, 'reason': 'the stored table has no ' ~ missing}) -%}

@@ -123,21 +123,62 @@ latest_contact_events as (
 
 ),
 
+{# What the exports can use, checked here once for the customers a run
+   picks rather than for every customer on every export run: an email address
+   with the basic a@b.c shape, and an SMS number in E.164 once spaces, dashes,
+   dots and brackets are removed (a leading 00 counts as +; a number without a
+   country code is not guessed). Anything else is null. #}
+phones_normalised as (
+
+    select
+        *,
+        case
+            when channel_type = 'SMS'
+                then regexp_replace(
+                        regexp_replace(address, '[\s\-\.\(\)]', '', 'g'),
+                        '^00',
+                        '+'
+                    )
+        end as phone_normalised
+
+    from latest_contact_events
+
+),
+
+addresses_checked as (
+
+    select
+        *,
+        case
+            when channel_type = 'EMAIL'
+                and regexp_full_match(address, '[^@\s]+@[^@\s]+\.[^@\s]+')
+                then address
+        end as email_address,
+        case
+            when regexp_full_match(phone_normalised, '\+[1-9][0-9]{6,14}')
+                then phone_normalised
+        end as phone_number
+
+    from phones_normalised
+
+),
+
 final as (
 
     select
-        latest_contact_events.customer_id,
-        latest_contact_events.username,
-        latest_contact_events.channel_type,
-        latest_contact_events.address,
-        latest_contact_events.city,
-        latest_contact_events.state,
-        latest_contact_events.country,
-        latest_contact_events.event_at as contact_seen_at,
-        latest_contact_events.source_file,
-        cast(latest_contact_events.source_row_number as bigint) as source_row_number,
-        cast(latest_contact_events.contact_event_count as bigint)
-            as contact_event_count,
+        contacts.customer_id,
+        contacts.username,
+        contacts.channel_type,
+        contacts.address,
+        contacts.email_address,
+        contacts.phone_number,
+        contacts.city,
+        contacts.state,
+        contacts.country,
+        contacts.event_at as contact_seen_at,
+        contacts.source_file,
+        cast(contacts.source_row_number as bigint) as source_row_number,
+        cast(contacts.contact_event_count as bigint) as contact_event_count,
         as_of.as_of_date,
         (
             select max(loaded.loaded_at)
@@ -145,7 +186,7 @@ final as (
         ) as loaded_through,
         cast('{{ generation }}' as timestamp) as generation
 
-    from latest_contact_events
+    from addresses_checked as contacts
 
     cross join as_of
 

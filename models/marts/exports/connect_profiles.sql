@@ -2,10 +2,16 @@
     What the Connect Customer Profiles exporter sends: one profile per
     customer, keyed by the customer id (sent as AccountNumber, the `_account`
     search key, so reruns find and update the same profile). Email or phone
-    only when usable (the same checks as pinpoint_endpoints); RFM fields go to
-    the profile's custom Attributes. Recency goes out as last_order_date, which
-    changes only when the customer orders again.
+    only when usable (as customer_contacts checked them, as for
+    pinpoint_endpoints); RFM fields go to the profile's custom Attributes.
+    Recency goes out as last_order_date, which changes only when the customer
+    orders again.
+
+    A view: read once per export, it would otherwise be rewritten for every
+    customer on every run.
 #}
+{{ config(materialized='view') }}
+
 with
 
 customers as (
@@ -17,39 +23,6 @@ customers as (
 contacts as (
 
     select * from {{ ref('customer_contacts') }}
-
-),
-
-contacts_normalised as (
-
-    select
-        customer_id,
-        city,
-        state,
-        country,
-        case
-            when channel_type = 'EMAIL'
-                and regexp_full_match(address, '[^@\s]+@[^@\s]+\.[^@\s]+')
-                then address
-        end as email_address,
-        case
-            when channel_type = 'SMS'
-                and regexp_full_match(
-                    regexp_replace(
-                        regexp_replace(address, '[\s\-\.\(\)]', '', 'g'),
-                        '^00',
-                        '+'
-                    ),
-                    '\+[1-9][0-9]{6,14}'
-                )
-                then regexp_replace(
-                        regexp_replace(address, '[\s\-\.\(\)]', '', 'g'),
-                        '^00',
-                        '+'
-                    )
-        end as phone_number
-
-    from contacts
 
 ),
 
@@ -75,7 +48,7 @@ final as (
 
     from customers
 
-    left join contacts_normalised as contacts
+    left join contacts
         on customers.customer_id = contacts.customer_id
 
 )

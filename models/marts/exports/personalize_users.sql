@@ -4,7 +4,12 @@
     email, phone or name; a test checks); no contact detail reaches this model.
     Customers without orders have no scores: their fields are 'none', a
     category Personalize can learn from, rather than empty.
+
+    A view over customer_segments: a copy would rewrite every customer's row
+    on every run.
 #}
+{{ config(materialized='view') }}
+
 with
 
 customers as (

@@ -1,14 +1,17 @@
 {#
     What the Pinpoint exporter sends, one endpoint per customer with a usable
-    address. Addresses Pinpoint would reject are left out here rather than sent
-    to fail: an SMS number that is not E.164 once spaces, dashes, dots and
-    brackets are removed (a leading 00 counts as +; a number without a country
-    code is not guessed), and an email address without the basic a@b.c shape.
-    customer_contacts minus this table lists the customers left out.
+    address: the email address or E.164 number customer_contacts checked (an
+    address Pinpoint would reject is left out here rather than sent to fail).
+    customer_contacts minus this view lists the customers left out.
     Recency goes out as last_order_date, not recency_days: recency_days moves
     for every customer whenever the as-of date does, which would make every
     endpoint look changed on every run.
+
+    A view: read once per export, it would otherwise be rewritten for every
+    customer on every run.
 #}
+{{ config(materialized='view') }}
+
 with
 
 contacts as (
@@ -23,7 +26,7 @@ customers as (
 
 ),
 
-addresses_normalised as (
+addresses_checked as (
 
     select
         customer_id,
@@ -31,34 +34,11 @@ addresses_normalised as (
         city,
         state,
         country,
-        case
-            when channel_type = 'SMS'
-                then regexp_replace(
-                        regexp_replace(address, '[\s\-\.\(\)]', '', 'g'),
-                        '^00',
-                        '+'
-                    )
-            else address
-        end as address
+        coalesce(email_address, phone_number) as address
 
     from contacts
 
-    where channel_type in ('EMAIL', 'SMS')
-
-),
-
-addresses_checked as (
-
-    select *
-
-    from addresses_normalised
-
-    where
-        (channel_type = 'SMS' and regexp_full_match(address, '\+[1-9][0-9]{6,14}'))
-        or (
-            channel_type = 'EMAIL'
-            and regexp_full_match(address, '[^@\s]+@[^@\s]+\.[^@\s]+')
-        )
+    where email_address is not null or phone_number is not null
 
 ),
 

@@ -1,3 +1,11 @@
+{#
+    Each known customer's top affinity_top_n products. A view: the ranks are
+    stored by int_product_interactions_weighted, which a run updates for the
+    customers with new events only, while the scores move with the as-of date
+    for every pair; a copy would rewrite every pair on every run.
+#}
+{{ config(materialized='view') }}
+
 {%- set top_n = numeric_var('affinity_top_n', positive=true) -%}
 
 with

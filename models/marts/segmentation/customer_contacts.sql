@@ -1,8 +1,13 @@
 {#
     Contact details live only here, so that marts read for analysis or sent to
     Personalize never carry them. One row per customer with an address before
-    the as-of date (int_customer_contacts_picked keeps them incrementally).
+    the as-of date, kept incrementally by int_customer_contacts_picked.
+
+    A view: the picked contacts are stored once, and a copy would cost a
+    rewrite of every customer's row on every run for a change in a few.
 #}
+{{ config(materialized='view') }}
+
 with
 
 contacts as (
@@ -11,28 +16,21 @@ contacts as (
 
 ),
 
-customers as (
-
-    select * from {{ ref('int_customers_summarized') }}
-
-),
-
 final as (
 
     select
-        cast(contacts.customer_id as varchar) as customer_id,
-        cast(contacts.username as varchar) as username,
-        cast(contacts.channel_type as varchar) as channel_type,
-        cast(contacts.address as varchar) as address,
-        cast(contacts.city as varchar) as city,
-        cast(contacts.state as varchar) as state,
-        cast(contacts.country as varchar) as country,
-        cast(contacts.contact_seen_at as timestamp) as contact_seen_at
+        cast(customer_id as varchar) as customer_id,
+        cast(username as varchar) as username,
+        cast(channel_type as varchar) as channel_type,
+        cast(address as varchar) as address,
+        cast(email_address as varchar) as email_address,
+        cast(phone_number as varchar) as phone_number,
+        cast(city as varchar) as city,
+        cast(state as varchar) as state,
+        cast(country as varchar) as country,
+        cast(contact_seen_at as timestamp) as contact_seen_at
 
     from contacts
-
-    inner join customers
-        on contacts.customer_id = customers.customer_id
 
 )
 
