@@ -24,6 +24,8 @@ CONTACTS = "select * from customer_contacts order by customer_id"
 INTERACTIONS = (
     "select * exclude (loaded_at) from int_interactions_identified order by event_id"
 )
+DUPLICATES = "select * from base_uploads__duplicate_rows order by all"
+RECHECKING = "comparing every row again"
 
 
 def query(path, sql):
@@ -34,7 +36,8 @@ def query(path, sql):
         con.close()
 
 
-def build(tmp, landing, *flags):
+def build_logged(tmp, landing, *flags):
+    """dbt build of the landing folder into tmp/rfm.duckdb; its output."""
     result = dbt_build(
         tmp,
         {
@@ -44,6 +47,11 @@ def build(tmp, landing, *flags):
         *flags,
     )
     assert result.returncode == 0, result.stdout[-4000:]
+    return result.stdout
+
+
+def build(tmp, landing, *flags):
+    build_logged(tmp, landing, *flags)
     return tmp / "rfm.duckdb"
 
 
@@ -81,13 +89,27 @@ def test_files_load_once_and_copies_change_nothing(tmp_path):
         " where source_file like '%/a.csv'",
     ) == first_load
 
-    # A changed file replaces its earlier rows.
+    # A copy of b.csv under a name that sorts first: its rows become the ones
+    # kept and b.csv's their repeats. The run compares only the rows sharing
+    # a fingerprint with the new file's, and ends where a full refresh does.
+    shutil.copy(FIXTURE / "b.csv", landing / "0_b.csv")
+    assert RECHECKING not in build_logged(tmp_path / "run", landing)
+    duplicates = query(warehouse, DUPLICATES)
+    assert [row for row in duplicates if row[0].endswith("/b.csv")]
+    assert duplicates == query(
+        build(tmp_path / "copied", landing, "--full-refresh"), DUPLICATES
+    )
+    (landing / "0_b.csv").unlink()
+    build(tmp_path / "run", landing, "--full-refresh")
+
+    # A changed file replaces its earlier rows; its rows the duplicate search
+    # had checked have left, so it compares every row again.
     with open(landing / "b.csv", "a", encoding="utf-8") as handle:
         handle.write(
             "PURCHASED,p9,Big Bag,a bag,40.00,1,008,bo,SMS,+6421555123,"
             'Wellington,Wellington,NZL,"Tue, 09 Jan 2024 10:00:00 +0000"\n'
         )
-    build(tmp_path / "run", landing)
+    assert RECHECKING in build_logged(tmp_path / "run", landing)
     assert query(
         warehouse,
         "select count(*) from base_uploads__events where source_file like '%/b.csv'"
@@ -100,8 +122,8 @@ def test_files_load_once_and_copies_change_nothing(tmp_path):
     full = build(tmp_path / "full", landing, "--full-refresh")
     assert query(full, SEGMENTS) == incremental
     # The incremental intermediates (contacts by customer, interactions by
-    # load) end where a full refresh does.
-    for sql in (CONTACTS, INTERACTIONS):
+    # load, duplicates by fingerprint) end where a full refresh does.
+    for sql in (CONTACTS, INTERACTIONS, DUPLICATES):
         assert query(warehouse, sql) == query(full, sql)
 
 

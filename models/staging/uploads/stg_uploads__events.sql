@@ -1,3 +1,7 @@
+{# After base_uploads__duplicates_checked, so that any selection of a model
+   downstream records what the duplicate search checked. #}
+-- depends_on: {{ ref('base_uploads__duplicates_checked') }}
+
 with
 
 checked_events as (
