@@ -1,10 +1,13 @@
-"""Affinity sums and contacts added run by run end where a full refresh does.
+"""Affinity sums, contacts, orders and customer figures added run by run end
+where a full refresh does.
 
 int_product_interactions_weighted keeps each customer and product's weights
 decayed to an anchor date and adds each run's new events to them;
 int_customer_contacts_picked compares each touched customer's stored contact
-with the new events. A run that finds them stale (half-life changed, counted
-events gone) recomputes every pair or contact. Sample data is split in two by event time, so that the second load
+with the new events; int_orders_grouped and int_customer_events_summed add the
+new events to the stored orders and per-customer figures. A run that finds
+them stale (half-life changed, counted events gone) recomputes them from every
+event. Sample data is split in two by event time, so that the second load
 touches customers of the first and moves the as-of date.
 """
 
@@ -42,6 +45,18 @@ SUMS = (
 CONTACTS = (
     "select * exclude (as_of_date, loaded_through, generation)"
     " from int_customer_contacts_picked"
+)
+ORDERS = (
+    "select * exclude (as_of_date, loaded_through, generation) from int_orders_grouped"
+)
+CUSTOMER_EVENTS = (
+    "select * exclude (as_of_date, loaded_through, generation)"
+    " from int_customer_events_summed"
+)
+# What the upload aggregates log when they start again from every event.
+REAGGREGATING = (
+    "picking every contact again", "grouping every purchase again",
+    "summing every event again",
 )
 MARTS = [
     "user_product_affinity", "cold_start_products", "next_best_offers",
@@ -105,7 +120,10 @@ def assert_matches_full_refresh(tmp: Path, landing: Path, *flags: str) -> None:
     (tmp / "full").mkdir(exist_ok=True)
     shutil.copy(tmp / "run" / "rfm.duckdb", tmp / "full" / "rfm.duckdb")
     build(tmp / "full", landing, "--full-refresh", *flags)
-    for sql in [SUMS, CONTACTS, *(f"select * from {mart}" for mart in MARTS)]:
+    for sql in [
+        SUMS, CONTACTS, ORDERS, CUSTOMER_EVENTS,
+        *(f"select * from {mart}" for mart in MARTS),
+    ]:
         incremental = rows(tmp / "run" / "rfm.duckdb", sql)
         assert incremental, sql
         assert incremental == rows(tmp / "full" / "rfm.duckdb", sql), sql
@@ -128,7 +146,8 @@ def landed(tmp_path_factory):
     for path in second.iterdir():
         shutil.copy(path, landing / path.name)
     output = build(tmp / "run", landing)
-    assert "picking every contact again" not in output
+    for message in REAGGREGATING:
+        assert message not in output
     return tmp, landing, before, output
 
 
@@ -184,6 +203,8 @@ def test_events_gone_from_staging_recompute_every_pair(landed):
     output = build(tmp / "run", landing)
     assert f"{RECOMPUTING}, the staged events the sums cover number" in output
     assert "picking every contact again, the staged events with an address" in output
+    assert "grouping every purchase again, the staged purchases number" in output
+    assert "summing every event again, the staged events number" in output
     assert rows(
         tmp / "run" / "rfm.duckdb",
         "select count(distinct generation) from int_product_interactions_weighted",

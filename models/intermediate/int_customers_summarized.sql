@@ -1,8 +1,15 @@
+{#
+    One row per customer with an accepted event before the as-of date: the
+    raw recency, frequency and monetary values and the other features. From
+    the per-customer event figures and the orders, both kept incrementally;
+    the figures that count days to the as-of date are recomputed here for
+    every customer, a table of customers rather than of events.
+#}
 with
 
-events as (
+customers as (
 
-    select * from {{ ref('stg_uploads__events') }}
+    select * from {{ ref('int_customer_events_summed') }}
 
 ),
 
@@ -12,25 +19,11 @@ orders as (
 
 ),
 
+{# The as-of date of this run: a customer the run did not touch keeps the
+   date its stored figures were last added to for. #}
 as_of as (
 
     select {{ as_of_date() }} as as_of_date
-
-),
-
-events_summed_to_customers as (
-
-    select
-        customer_id,
-        min(event_at) as first_event_at,
-        max(event_at) as last_event_at,
-        count(*) as event_count
-
-    from events
-
-    where event_at < (select as_of_date from as_of)
-
-    group by 1
 
 ),
 
@@ -52,23 +45,22 @@ orders_summed_to_customers as (
 joined as (
 
     select
-        events_summed_to_customers.customer_id,
+        customers.customer_id,
         as_of.as_of_date,
-        events_summed_to_customers.first_event_at,
-        events_summed_to_customers.last_event_at,
-        events_summed_to_customers.event_count,
+        customers.first_event_at,
+        customers.last_event_at,
+        customers.event_count,
         orders_summed_to_customers.first_order_at,
         orders_summed_to_customers.last_order_at,
         coalesce(orders_summed_to_customers.frequency, 0) as frequency,
         coalesce(orders_summed_to_customers.monetary, 0) as monetary
 
-    from events_summed_to_customers
+    from customers
 
     cross join as_of
 
     left join orders_summed_to_customers
-        on events_summed_to_customers.customer_id
-        = orders_summed_to_customers.customer_id
+        on customers.customer_id = orders_summed_to_customers.customer_id
 
 ),
 

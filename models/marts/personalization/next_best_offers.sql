@@ -31,12 +31,14 @@ offers_ordered as (
 
 ),
 
-{# Only the products some offer promotes: a few of every customer's
-   products, so the join below builds on thousands of rows, not millions. #}
+{# Only the products some offer promotes, and only positive affinities: a
+   few rows of the customers who have one, not every customer's products. #}
 affinities as (
 
     select * from {{ ref('int_customer_products_scored') }}
-    where product_id in (select offers.product_id from offers)
+    where
+        product_id in (select offers.product_id from offers)
+        and affinity_score > 0
 
 ),
 
@@ -46,32 +48,25 @@ popularity as (
 
 ),
 
-candidate_offers as (
+{# Each segment's offers with their popularity, in the segment, then overall. #}
+segment_offers as (
 
     select
-        customers.customer_id,
+        offers_ordered.rfm_segment,
         offers_ordered.offer_id,
         offers_ordered.offer_name,
         offers_ordered.product_id,
         offers_ordered.discount_percent,
         offers_ordered.offer_id_order,
-        coalesce(affinities.affinity_score, 0) as affinity_score,
         coalesce(segment_popularity.popularity_score, 0)
             as segment_popularity_score,
         coalesce(overall_popularity.popularity_score, 0)
             as overall_popularity_score
 
-    from customers
-
-    inner join offers_ordered
-        on customers.rfm_segment = offers_ordered.rfm_segment
-
-    left join affinities
-        on customers.customer_id = affinities.customer_id
-        and offers_ordered.product_id = affinities.product_id
+    from offers_ordered
 
     left join popularity as segment_popularity
-        on customers.rfm_segment = segment_popularity.rfm_segment
+        on offers_ordered.rfm_segment = segment_popularity.rfm_segment
         and offers_ordered.product_id = segment_popularity.product_id
 
     left join popularity as overall_popularity
@@ -80,17 +75,57 @@ candidate_offers as (
 
 ),
 
-{# Each customer's best candidate, picked in one aggregate rather than by
-   sorting every customer's candidates (millions of rows at scale). #}
-best_candidate_offers as (
+{# A positive affinity beats none, so a customer with one for an offer open
+   to them gets the best of those offers... #}
+affinity_candidates as (
+
+    select
+        customers.customer_id,
+        segment_offers.offer_id,
+        segment_offers.offer_name,
+        segment_offers.product_id,
+        segment_offers.discount_percent,
+        segment_offers.offer_id_order,
+        affinities.affinity_score,
+        segment_offers.segment_popularity_score,
+        segment_offers.overall_popularity_score
+
+    from affinities
+
+    inner join customers
+        on affinities.customer_id = customers.customer_id
+
+    inner join segment_offers
+        on customers.rfm_segment = segment_offers.rfm_segment
+        and affinities.product_id = segment_offers.product_id
+
+),
+
+{# ...picked in one aggregate rather than by sorting each customer's
+   candidates. #}
+best_affinity_offers as (
 
     {{ latest_row_per_group(
-        'candidate_offers',
+        'affinity_candidates',
         'customer_id',
         ['affinity_score', 'segment_popularity_score', 'overall_popularity_score',
          'offer_id_order'],
         ['offer_id', 'offer_name', 'product_id', 'discount_percent',
-         'affinity_score', 'segment_popularity_score', 'overall_popularity_score'],
+         'affinity_score'],
+    ) | indent(4) }}
+
+),
+
+{# ...and every other customer of a segment the same cold-start offer: the
+   segment's most popular, so it is picked once per segment. #}
+best_segment_offers as (
+
+    {{ latest_row_per_group(
+        'segment_offers',
+        'rfm_segment',
+        ['segment_popularity_score', 'overall_popularity_score', 'offer_id_order'],
+        ['offer_id', 'offer_name', 'product_id', 'discount_percent',
+         'segment_popularity_score', 'overall_popularity_score'],
     ) | indent(4) }}
 
 ),
@@ -103,17 +138,35 @@ best_offers as (
         offer_name,
         product_id,
         discount_percent,
-        case
-            when affinity_score > 0 then affinity_score
-            when segment_popularity_score > 0 then segment_popularity_score
-            else overall_popularity_score
-        end as offer_score,
-        case
-            when affinity_score > 0 then 'affinity'
-            else 'cold_start'
-        end as reason
+        affinity_score as offer_score,
+        'affinity' as reason
 
-    from best_candidate_offers
+    from best_affinity_offers
+
+    union all
+
+    select
+        customers.customer_id,
+        best_segment_offers.offer_id,
+        best_segment_offers.offer_name,
+        best_segment_offers.product_id,
+        best_segment_offers.discount_percent,
+        case
+            when best_segment_offers.segment_popularity_score > 0
+                then best_segment_offers.segment_popularity_score
+            else best_segment_offers.overall_popularity_score
+        end as offer_score,
+        'cold_start' as reason
+
+    from customers
+
+    inner join best_segment_offers
+        on customers.rfm_segment = best_segment_offers.rfm_segment
+
+    left join best_affinity_offers
+        on customers.customer_id = best_affinity_offers.customer_id
+
+    where best_affinity_offers.customer_id is null
 
 ),
 

@@ -1,0 +1,65 @@
+{#
+    What an incremental model that adds each run's staged upload events to
+    stored per-key aggregates holds (read at compile time), and whether a run
+    can add to it or must aggregate every event again: when the as-of date
+    moved back, or events it counted are no longer staged (a changed upload
+    file reloaded, a repeat found in a file that sorts earlier): the stored
+    count of events (the sum of count_column) differs from the staged events
+    matching condition loaded by the stored watermark and before the stored
+    as-of date. The model stores as_of_date, loaded_through and generation
+    beside count_column; described names its events in the reason.
+#}
+{% macro stored_events_state(count_column, condition, described, columns=[]) -%}
+    {%- set state = {
+        'stale': false, 'reason': '', 'as_of_date': '1900-01-01',
+        'loaded_through': '1900-01-01 00:00:00', 'generation': '1900-01-01 00:00:00',
+    } -%}
+    {%- if not execute -%}
+        {{ return(state) }}
+    {%- endif -%}
+    {#- A table from before these columns: aggregating again, dbt then
+        reports the schema change (on_schema_change fail) and asks for a full
+        refresh. -#}
+    {%- set missing = first_missing_column(
+        this, columns + [count_column, 'as_of_date', 'loaded_through', 'generation']
+    ) -%}
+    {%- if missing -%}
+        {%- do state.update({'stale': true, 'reason': 'the stored table has no ' ~ missing}) -%}
+        {{ return(state) }}
+    {%- endif -%}
+    {%- set stored = run_query(
+        "select cast(max(as_of_date) as varchar), sum(" ~ count_column ~ "),"
+        ~ " cast(max(loaded_through) as varchar), cast(max(generation) as varchar)"
+        ~ " from " ~ this
+    ).rows[0] -%}
+    {%- if stored[0] is none -%}
+        {%- do state.update({'stale': true, 'reason': 'nothing stored'}) -%}
+        {{ return(state) }}
+    {%- endif -%}
+    {%- do state.update({
+        'as_of_date': stored[0], 'loaded_through': stored[2], 'generation': stored[3],
+    }) -%}
+    {%- set current = run_query(
+        'select cast(cast(' ~ as_of_date() ~ ' as date) as varchar),'
+        ~ ' ' ~ events_counted(ref('stg_uploads__events'), condition, stored[2], stored[0])
+    ).rows[0] -%}
+    {%- if current[0] is none or current[0] < stored[0] -%}
+        {%- do state.update({'stale': true, 'reason': 'the as-of date moved back'}) -%}
+    {%- elif current[1] != stored[1] -%}
+        {%- do state.update({
+            'stale': true,
+            'reason': 'the staged ' ~ described ~ ' number ' ~ current[1]
+                ~ ', not the ' ~ stored[1] ~ ' counted',
+        }) -%}
+    {%- endif -%}
+    {{ return(state) }}
+{%- endmacro %}
+
+
+{# int_customer_contacts_picked's state: its events are those with an address. #}
+{% macro contacts_state() -%}
+    {{ return(stored_events_state(
+        'contact_event_count', 'address is not null', 'events with an address',
+        ['email_address', 'phone_number'],
+    )) }}
+{%- endmacro %}

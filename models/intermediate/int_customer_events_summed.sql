@@ -1,0 +1,133 @@
+{#
+    Each customer's accepted upload events before the as-of date: the first
+    and last event time and how many.
+
+    Incremental by customer: a run reads only the events loaded since the
+    last one and those the as-of date has moved past (events_to_add), and
+    adds them to the stored figures of the customers they touch. When the
+    stored figures no longer fit (stored_events_state: the as-of date moved
+    back, or events they counted left staging) the run sums every event
+    again, as a full refresh does, and the post-hook drops the customers no
+    longer there.
+#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='customer_id',
+    on_schema_change='fail',
+    post_hook="delete from {{ this }} where generation < (select max(generation) from {{ this }})",
+) }}
+{%- set adding = false -%}
+{%- set state = {} -%}
+{%- if is_incremental() -%}
+    {%- set state = stored_events_state('event_count', '1 = 1', 'events') -%}
+    {%- set adding = not state.stale -%}
+    {%- if execute and state.stale -%}
+        {{ log(this.identifier ~ ": summing every event again, " ~ state.reason, info=true) }}
+    {%- endif -%}
+{%- endif -%}
+{#- A full build starts a generation; adding keeps the stored one. -#}
+{%- set generation = state.generation if adding
+    else run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f') %}
+
+with
+
+events as (
+
+    {{ events_to_add(
+        ref('stg_uploads__events'), ['customer_id', 'event_at'], '1 = 1',
+        adding, state.loaded_through, state.as_of_date,
+    ) | indent(4) }}
+
+),
+
+{# A date either way: a var gives a date, the default may be a timestamp,
+   and an incremental table keeps one type. #}
+as_of as (
+
+    select cast({{ as_of_date() }} as date) as as_of_date
+
+),
+
+events_before_as_of as (
+
+    select
+        events.customer_id,
+        events.event_at as first_event_at,
+        events.event_at as last_event_at,
+        1 as event_count
+
+    from events
+
+    cross join as_of
+
+    where events.event_at < as_of.as_of_date
+
+),
+
+{% if adding -%}
+{# The stored figures of the customers with new events. #}
+stored_customers as (
+
+    select
+        this_run.customer_id,
+        this_run.first_event_at,
+        this_run.last_event_at,
+        this_run.event_count
+
+    from {{ this }} as this_run
+
+    where this_run.customer_id in (
+        select events_before_as_of.customer_id from events_before_as_of
+    )
+
+),
+
+{% endif -%}
+customer_parts as (
+
+    select * from events_before_as_of
+    {%- if adding %}
+
+    union all
+
+    select * from stored_customers
+    {%- endif %}
+
+),
+
+customers as (
+
+    select
+        customer_id,
+        min(first_event_at) as first_event_at,
+        max(last_event_at) as last_event_at,
+        sum(event_count) as event_count
+
+    from customer_parts
+
+    group by 1
+
+),
+
+final as (
+
+    select
+        customers.customer_id,
+        customers.first_event_at,
+        customers.last_event_at,
+        cast(customers.event_count as bigint) as event_count,
+        as_of.as_of_date,
+        (
+            select max(loaded.loaded_at)
+            from {{ ref('base_uploads__events') }} as loaded
+        ) as loaded_through,
+        cast('{{ generation }}' as timestamp) as generation
+
+    from customers
+
+    cross join as_of
+
+)
+
+select * from final
