@@ -7,9 +7,11 @@
     count of events (the sum of count_column) differs from the staged events
     matching condition loaded by the stored watermark and before the stored
     as-of date. The model stores as_of_date, loaded_through and generation
-    beside count_column; described names its events in the reason.
+    beside count_column; described names its events in the reason. An
+    aggregate of every event, whatever its time (by_as_of false), stores no
+    as_of_date, and its state has none.
 #}
-{% macro stored_events_state(count_column, condition, described, columns=[]) -%}
+{% macro stored_events_state(count_column, condition, described, columns=[], by_as_of=true) -%}
     {%- set state = {
         'stale': false, 'reason': '', 'as_of_date': '1900-01-01',
         'loaded_through': '1900-01-01 00:00:00', 'generation': '1900-01-01 00:00:00',
@@ -21,18 +23,20 @@
         reports the schema change (on_schema_change fail) and asks for a full
         refresh. -#}
     {%- set missing = first_missing_column(
-        this, columns + [count_column, 'as_of_date', 'loaded_through', 'generation']
+        this, columns + [count_column, 'loaded_through', 'generation']
+            + (['as_of_date'] if by_as_of else [])
     ) -%}
     {%- if missing -%}
         {%- do state.update({'stale': true, 'reason': 'the stored table has no ' ~ missing}) -%}
         {{ return(state) }}
     {%- endif -%}
     {%- set stored = run_query(
-        "select cast(max(as_of_date) as varchar), sum(" ~ count_column ~ "),"
+        "select " ~ ("cast(max(as_of_date) as varchar)" if by_as_of else "null")
+        ~ ", sum(" ~ count_column ~ "),"
         ~ " cast(max(loaded_through) as varchar), cast(max(generation) as varchar)"
         ~ " from " ~ this
     ).rows[0] -%}
-    {%- if stored[0] is none -%}
+    {%- if stored[3] is none -%}
         {%- do state.update({'stale': true, 'reason': 'nothing stored'}) -%}
         {{ return(state) }}
     {%- endif -%}
@@ -40,10 +44,11 @@
         'as_of_date': stored[0], 'loaded_through': stored[2], 'generation': stored[3],
     }) -%}
     {%- set current = run_query(
-        'select cast(cast(' ~ as_of_date() ~ ' as date) as varchar),'
-        ~ ' ' ~ events_counted(ref('stg_uploads__events'), condition, stored[2], stored[0])
+        'select '
+        ~ ('cast(cast(' ~ as_of_date() ~ ' as date) as varchar)' if by_as_of else 'null')
+        ~ ', ' ~ events_counted(ref('stg_uploads__events'), condition, stored[2], stored[0])
     ).rows[0] -%}
-    {%- if current[0] is none or current[0] < stored[0] -%}
+    {%- if by_as_of and (current[0] is none or current[0] < stored[0]) -%}
         {%- do state.update({'stale': true, 'reason': 'the as-of date moved back'}) -%}
     {%- elif current[1] != stored[1] -%}
         {%- do state.update({

@@ -1,14 +1,14 @@
-"""Affinity sums, contacts, orders and customer figures added run by run end
-where a full refresh does.
+"""Upload aggregates added to run by run end where a full refresh does.
 
 int_product_interactions_weighted keeps each customer and product's weights
 decayed to an anchor date and adds each run's new events to them;
 int_customer_contacts_picked compares each touched customer's stored contact
-with the new events; int_orders_grouped and int_customer_events_summed add the
-new events to the stored orders and per-customer figures. A run that finds
-them stale (half-life changed, counted events gone) recomputes them from every
-event. Sample data is split in two by event time, so that the second load
-touches customers of the first and moves the as-of date.
+with the new events; int_orders_grouped, int_customer_events_summed and
+int_products_priced add the new events to the stored orders, per-customer
+figures and prices. A run that finds them stale (half-life changed, counted
+events gone) recomputes them from every event. Sample data is split in two by
+event time, so that the second load touches customers of the first and moves
+the as-of date.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.e2e
 SAMPLE_DATA = Path(sys.executable).with_name("rfm-sample-data")
 SELECTION = [
     "--select", "+user_product_affinity", "+cold_start_products", "+next_best_offers",
-    "+customer_contacts",
+    "+customer_contacts", "+personalize_items",
     # Only the tests whose every parent is selected; no unit tests.
     "--indirect-selection", "cautious", "--exclude-resource-type", "unit_test",
 ]
@@ -53,14 +53,15 @@ CUSTOMER_EVENTS = (
     "select * exclude (as_of_date, loaded_through, generation)"
     " from int_customer_events_summed"
 )
+PRODUCTS = "select * exclude (loaded_through, generation) from int_products_priced"
 # What the upload aggregates log when they start again from every event.
 REAGGREGATING = (
     "picking every contact again", "grouping every purchase again",
-    "summing every event again",
+    "summing every event again", "pricing every product again",
 )
 MARTS = [
     "user_product_affinity", "cold_start_products", "next_best_offers",
-    "customer_contacts",
+    "customer_contacts", "personalize_items",
 ]
 
 
@@ -121,7 +122,7 @@ def assert_matches_full_refresh(tmp: Path, landing: Path, *flags: str) -> None:
     shutil.copy(tmp / "run" / "rfm.duckdb", tmp / "full" / "rfm.duckdb")
     build(tmp / "full", landing, "--full-refresh", *flags)
     for sql in [
-        SUMS, CONTACTS, ORDERS, CUSTOMER_EVENTS,
+        SUMS, CONTACTS, ORDERS, CUSTOMER_EVENTS, PRODUCTS,
         *(f"select * from {mart}" for mart in MARTS),
     ]:
         incremental = rows(tmp / "run" / "rfm.duckdb", sql)
@@ -205,6 +206,7 @@ def test_events_gone_from_staging_recompute_every_pair(landed):
     assert "picking every contact again, the staged events with an address" in output
     assert "grouping every purchase again, the staged purchases number" in output
     assert "summing every event again, the staged events number" in output
+    assert "pricing every product again, the staged events with a product number" in output
     assert rows(
         tmp / "run" / "rfm.duckdb",
         "select count(distinct generation) from int_product_interactions_weighted",

@@ -5,24 +5,10 @@
 #}
 with
 
-events as (
-
-    select * from {{ ref('stg_uploads__events') }}
-    where product_code is not null
-
-),
-
-{# The latest event by time, then file and row: unique, so one price; and
-   the first time the product was seen, in the same pass. #}
+{# Each product's latest price and first sighting, kept incrementally. #}
 latest_prices as (
 
-    {{ latest_row_per_group(
-        'events',
-        'product_code',
-        ['event_at', 'source_file', 'source_row_number'],
-        ['unit_price'],
-        {'first_seen_at': 'min(event_at)'},
-    ) }}
+    select * from {{ ref('int_products_priced') }}
 
 ),
 
