@@ -61,10 +61,35 @@
 {%- endmacro %}
 
 
-{# int_customer_contacts_picked's state: its events are those with an address. #}
-{% macro contacts_state() -%}
-    {{ return(stored_events_state(
-        'contact_event_count', 'address is not null', 'events with an address',
-        ['email_address', 'phone_number'],
-    )) }}
+{#
+    How such a model runs (read at compile time): adding to the stored
+    aggregates, or, on a full build or when they are stale (logged with the
+    reason, after redoing: what the model does instead), aggregating every
+    event as a new generation. Returns adding, state (stored_events_state's,
+    empty on a full build) and generation (the stored one when adding).
+#}
+{% macro stored_events_run(count_column, condition, described, redoing, columns=[], by_as_of=true) -%}
+    {%- set run = {
+        'adding': false, 'state': {},
+        'generation': run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f'),
+    } -%}
+    {%- if is_incremental() -%}
+        {%- set state = stored_events_state(
+            count_column, condition, described, columns, by_as_of
+        ) -%}
+        {%- do run.update({'state': state}) -%}
+        {%- if not state.stale -%}
+            {%- do run.update({'adding': true, 'generation': state.generation}) -%}
+        {%- elif execute -%}
+            {{ log(this.identifier ~ ": " ~ redoing ~ ", " ~ state.reason, info=true) }}
+        {%- endif -%}
+    {%- endif -%}
+    {{ return(run) }}
+{%- endmacro %}
+
+
+{# The post-hook of such a model: a run that aggregated every event again
+   drops the rows of earlier generations (keys no longer there). #}
+{% macro delete_earlier_generations() -%}
+    delete from {{ this }} where generation < (select max(generation) from {{ this }})
 {%- endmacro %}

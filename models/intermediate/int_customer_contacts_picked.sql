@@ -6,30 +6,22 @@
     last one and those the as-of date has moved past, and keeps, for each
     customer they touch, the later of the stored contact and theirs. A daily
     run so reads the new events and the few customers they touch, not every
-    event. When the stored contacts no longer fit (contacts_state: the as-of
-    date moved back, or events they counted left staging) the run picks
-    every customer's contact again, as a full refresh does, and the post-hook
-    drops the customers no longer there.
+    event. When the stored contacts no longer fit (stored_events_state: the
+    as-of date moved back, or events they counted left staging) the run
+    picks every customer's contact again, as a full refresh does, and the
+    post-hook drops the customers no longer there.
 #}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='customer_id',
     on_schema_change='fail',
-    post_hook="delete from {{ this }} where generation < (select max(generation) from {{ this }})",
+    post_hook="{{ delete_earlier_generations() }}",
 ) }}
-{%- set adding = false -%}
-{%- set state = {} -%}
-{%- if is_incremental() -%}
-    {%- set state = contacts_state() -%}
-    {%- set adding = not state.stale -%}
-    {%- if execute and state.stale -%}
-        {{ log(this.identifier ~ ": picking every contact again, " ~ state.reason, info=true) }}
-    {%- endif -%}
-{%- endif -%}
-{#- A full build starts a generation; adding keeps the stored one. -#}
-{%- set generation = state.generation if adding
-    else run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f') %}
+{%- set run = stored_events_run(
+    'contact_event_count', 'address is not null', 'events with an address',
+    'picking every contact again', ['email_address', 'phone_number'],
+) %}
 
 with
 
@@ -42,7 +34,7 @@ events as (
         ['customer_id', 'username', 'channel_type', 'address', 'city', 'state',
          'country', 'event_at', 'source_file', 'source_row_number'],
         'address is not null',
-        adding, state.loaded_through, state.as_of_date,
+        run.adding, run.state.loaded_through, run.state.as_of_date,
     ) | indent(4) }}
 
 ),
@@ -70,7 +62,7 @@ contact_events as (
 
 ),
 
-{% if adding -%}
+{% if run.adding -%}
 {# The stored contacts of the customers with new events compete with them,
    each carrying the count of the events it was picked from. #}
 stored_contacts as (
@@ -100,7 +92,7 @@ stored_contacts as (
 candidate_events as (
 
     select * from contact_events
-    {%- if adding %}
+    {%- if run.adding %}
 
     union all
 
@@ -184,7 +176,7 @@ final as (
             select max(loaded.loaded_at)
             from {{ ref('base_uploads__events') }} as loaded
         ) as loaded_through,
-        cast('{{ generation }}' as timestamp) as generation
+        cast('{{ run.generation }}' as timestamp) as generation
 
     from addresses_checked as contacts
 

@@ -15,20 +15,11 @@
     incremental_strategy='delete+insert',
     unique_key='customer_id',
     on_schema_change='fail',
-    post_hook="delete from {{ this }} where generation < (select max(generation) from {{ this }})",
+    post_hook="{{ delete_earlier_generations() }}",
 ) }}
-{%- set adding = false -%}
-{%- set state = {} -%}
-{%- if is_incremental() -%}
-    {%- set state = stored_events_state('event_count', '1 = 1', 'events') -%}
-    {%- set adding = not state.stale -%}
-    {%- if execute and state.stale -%}
-        {{ log(this.identifier ~ ": summing every event again, " ~ state.reason, info=true) }}
-    {%- endif -%}
-{%- endif -%}
-{#- A full build starts a generation; adding keeps the stored one. -#}
-{%- set generation = state.generation if adding
-    else run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f') %}
+{%- set run = stored_events_run(
+    'event_count', '1 = 1', 'events', 'summing every event again',
+) %}
 
 with
 
@@ -36,7 +27,7 @@ events as (
 
     {{ events_to_add(
         ref('stg_uploads__events'), ['customer_id', 'event_at'], '1 = 1',
-        adding, state.loaded_through, state.as_of_date,
+        run.adding, run.state.loaded_through, run.state.as_of_date,
     ) | indent(4) }}
 
 ),
@@ -65,7 +56,7 @@ events_before_as_of as (
 
 ),
 
-{% if adding -%}
+{% if run.adding -%}
 {# The stored figures of the customers with new events. #}
 stored_customers as (
 
@@ -87,7 +78,7 @@ stored_customers as (
 customer_parts as (
 
     select * from events_before_as_of
-    {%- if adding %}
+    {%- if run.adding %}
 
     union all
 
@@ -122,7 +113,7 @@ final as (
             select max(loaded.loaded_at)
             from {{ ref('base_uploads__events') }} as loaded
         ) as loaded_through,
-        cast('{{ generation }}' as timestamp) as generation
+        cast('{{ run.generation }}' as timestamp) as generation
 
     from customers
 

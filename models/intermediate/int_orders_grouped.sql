@@ -15,22 +15,12 @@
     incremental_strategy='delete+insert',
     unique_key=['customer_id', 'ordered_at'],
     on_schema_change='fail',
-    post_hook="delete from {{ this }} where generation < (select max(generation) from {{ this }})",
+    post_hook="{{ delete_earlier_generations() }}",
 ) }}
-{%- set adding = false -%}
-{%- set state = {} -%}
-{%- if is_incremental() -%}
-    {%- set state = stored_events_state(
-        'order_lines', "event_type = 'purchased'", 'purchases'
-    ) -%}
-    {%- set adding = not state.stale -%}
-    {%- if execute and state.stale -%}
-        {{ log(this.identifier ~ ": grouping every purchase again, " ~ state.reason, info=true) }}
-    {%- endif -%}
-{%- endif -%}
-{#- A full build starts a generation; adding keeps the stored one. -#}
-{%- set generation = state.generation if adding
-    else run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f') %}
+{%- set run = stored_events_run(
+    'order_lines', "event_type = 'purchased'", 'purchases',
+    'grouping every purchase again',
+) %}
 
 with
 
@@ -40,7 +30,7 @@ events as (
         ref('stg_uploads__events'),
         ['customer_id', 'event_at', 'unit_price', 'quantity'],
         "event_type = 'purchased'",
-        adding, state.loaded_through, state.as_of_date,
+        run.adding, run.state.loaded_through, run.state.as_of_date,
     ) | indent(4) }}
 
 ),
@@ -70,7 +60,7 @@ purchases_before_as_of as (
 
 ),
 
-{% if adding -%}
+{% if run.adding -%}
 {# The stored orders at the same customer and time take the new lines. #}
 stored_orders as (
 
@@ -95,7 +85,7 @@ stored_orders as (
 order_parts as (
 
     select * from purchases_before_as_of
-    {%- if adding %}
+    {%- if run.adding %}
 
     union all
 
@@ -132,7 +122,7 @@ final as (
             select max(loaded.loaded_at)
             from {{ ref('base_uploads__events') }} as loaded
         ) as loaded_through,
-        cast('{{ generation }}' as timestamp) as generation
+        cast('{{ run.generation }}' as timestamp) as generation
 
     from orders
 

@@ -25,7 +25,7 @@
     incremental_strategy='delete+insert',
     unique_key='customer_key',
     on_schema_change='fail',
-    post_hook="delete from {{ this }} where generation < (select max(generation) from {{ this }})",
+    post_hook="{{ delete_earlier_generations() }}",
 ) }}
 {%- set half_life_days = numeric_var(
     'affinity_half_life_days', whole=false, positive=true

@@ -15,23 +15,12 @@
     incremental_strategy='delete+insert',
     unique_key='product_code',
     on_schema_change='fail',
-    post_hook="delete from {{ this }} where generation < (select max(generation) from {{ this }})",
+    post_hook="{{ delete_earlier_generations() }}",
 ) }}
-{%- set adding = false -%}
-{%- set state = {} -%}
-{%- if is_incremental() -%}
-    {%- set state = stored_events_state(
-        'event_count', 'product_code is not null', 'events with a product',
-        by_as_of=false,
-    ) -%}
-    {%- set adding = not state.stale -%}
-    {%- if execute and state.stale -%}
-        {{ log(this.identifier ~ ": pricing every product again, " ~ state.reason, info=true) }}
-    {%- endif -%}
-{%- endif -%}
-{#- A full build starts a generation; adding keeps the stored one. -#}
-{%- set generation = state.generation if adding
-    else run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f') %}
+{%- set run = stored_events_run(
+    'event_count', 'product_code is not null', 'events with a product',
+    'pricing every product again', by_as_of=false,
+) %}
 
 with
 
@@ -41,7 +30,7 @@ events as (
         ref('stg_uploads__events'),
         ['product_code', 'unit_price', 'event_at', 'source_file', 'source_row_number'],
         'product_code is not null',
-        adding, state.loaded_through, none,
+        run.adding, run.state.loaded_through, none,
     ) | indent(4) }}
 
 ),
@@ -61,7 +50,7 @@ product_events as (
 
 ),
 
-{% if adding -%}
+{% if run.adding -%}
 {# The stored prices of the products with new events compete with them,
    each carrying the count of the events it was picked from. #}
 stored_products as (
@@ -87,7 +76,7 @@ stored_products as (
 candidate_events as (
 
     select * from product_events
-    {%- if adding %}
+    {%- if run.adding %}
 
     union all
 
@@ -124,7 +113,7 @@ final as (
             select max(loaded.loaded_at)
             from {{ ref('base_uploads__events') }} as loaded
         ) as loaded_through,
-        cast('{{ generation }}' as timestamp) as generation
+        cast('{{ run.generation }}' as timestamp) as generation
 
     from latest_prices
 
