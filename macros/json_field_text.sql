@@ -12,7 +12,9 @@
     {%- if as_read -%}
         struct_extract({{ parsed_column }}, '{{ field }}')
     {%- else -%}
-        nullif(trim(struct_extract({{ parsed_column }}, '{{ field }}')), '')
+        {{ trimmed_text(
+            "struct_extract(" ~ parsed_column ~ ", '" ~ field ~ "')"
+        ) }}
     {%- endif -%}
 {%- endmacro %}
 

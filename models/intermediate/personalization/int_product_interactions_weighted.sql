@@ -139,9 +139,10 @@ interactions_weighted as (
 
 new_sums as (
 
+    {# By customer_key alone: customer_id is never blank, so the key stands
+       for it (nullif in final), and one string fewer to hash and compare. #}
     select
         customer_key,
-        customer_id,
         product_id,
         {# Summed as decimals: a float sum depends on row order, and the same
            events must give the same score, run after run and whether added
@@ -158,7 +159,7 @@ new_sums as (
 
     from interactions_weighted
 
-    group by 1, 2, 3
+    group by 1, 2
 
 ),
 
@@ -185,7 +186,6 @@ sums as (
 
     select
         coalesce(new_sums.customer_key, stored_sums.customer_key) as customer_key,
-        coalesce(new_sums.customer_id, stored_sums.customer_id) as customer_id,
         coalesce(new_sums.product_id, stored_sums.product_id) as product_id,
         coalesce(stored_sums.anchored_weight_sum, 0)
             + coalesce(new_sums.anchored_weight_sum, 0) as anchored_weight_sum,
@@ -219,11 +219,26 @@ sums as (
     ),
 
 {% endif -%}
+{# Ranked before the run's constants are joined on: the window keeps every
+   column it is given for every row, and sorts less the fewer they are. #}
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by customer_key
+            order by anchored_weight_sum desc, last_event_at desc, product_id asc
+        ) as sum_rank
+
+    from sums
+
+),
+
 final as (
 
     select
         cast(sums.customer_key as varchar) as customer_key,
-        cast(sums.customer_id as varchar) as customer_id,
+        cast(nullif(sums.customer_key, '') as varchar) as customer_id,
         cast(sums.product_id as varchar) as product_id,
         cast(anchored.as_of_date as date) as as_of_date,
         cast(anchored.anchor_date as date) as anchor_date,
@@ -242,19 +257,11 @@ final as (
         {# The rank by the anchored sum is the rank by the score: one factor
            turns every sum into its score. #}
         cast(
-            case when sums.customer_id is not null then
-                    row_number() over (
-                        partition by sums.customer_key
-                        order by
-                            sums.anchored_weight_sum desc,
-                            sums.last_event_at desc,
-                            sums.product_id asc
-                    )
-            end as integer
+            case when sums.customer_key <> '' then sums.sum_rank end as integer
         ) as affinity_rank,
         cast('{{ generation }}' as timestamp) as generation
 
-    from sums
+    from ranked as sums
 
     cross join anchored
 

@@ -135,23 +135,24 @@ parsed as (
         state as raw_state,
         country as raw_country,
         date as raw_event_time,
-        nullif(trim(customerid), '') as customer_id,
-        lower(nullif(trim(eventname), '')) as event_type,
-        {{ parse_upload_timestamp("nullif(trim(date), '')") }} as event_at,
+        {{ trimmed_text('customerid') }} as customer_id,
+        lower({{ trimmed_text('eventname') }}) as event_type,
+        {{ parse_upload_timestamp(trimmed_text('date')) }} as event_at,
         {{ dbt.safe_cast(
-            "nullif(replace(trim(unitprice), ',', ''), '')", 'decimal(18, 2)'
+            "nullif(replace(" ~ trimmed_text('unitprice') ~ ", ',', ''), '')",
+            'decimal(18, 2)'
         ) }} as unit_price,
-        {{ dbt.safe_cast("nullif(trim(quantity), '')", 'decimal(18, 4)') }}
+        {{ dbt.safe_cast(trimmed_text('quantity'), 'decimal(18, 4)') }}
             as quantity_number,
-        nullif(trim(productcode), '') as product_code,
-        nullif(trim(productname), '') as product_name,
-        nullif(trim(productdescription), '') as product_description,
-        nullif(trim(username), '') as username,
-        upper(nullif(trim(channeltype), '')) as channel_type,
-        nullif(trim(address), '') as address,
-        nullif(trim(city), '') as city,
-        nullif(trim(state), '') as state,
-        upper(nullif(trim(country), '')) as country
+        {{ trimmed_text('productcode') }} as product_code,
+        {{ trimmed_text('productname') }} as product_name,
+        {{ trimmed_text('productdescription') }} as product_description,
+        {{ trimmed_text('username') }} as username,
+        upper({{ trimmed_text('channeltype') }}) as channel_type,
+        {{ trimmed_text('address') }} as address,
+        {{ trimmed_text('city') }} as city,
+        {{ trimmed_text('state') }} as state,
+        upper({{ trimmed_text('country') }}) as country
 
     from numbered
 
