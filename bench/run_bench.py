@@ -196,7 +196,7 @@ def main() -> int:
                 f"{header}\n## {stamp}, {os.cpu_count()} cores, "
                 f"{platform.machine()}, EVENTS={args.events:,}, "
                 f"CLICKSTREAM_EVENTS={clicks:,}, memory_limit "
-                f"{os.environ.get('RFM_DUCKDB_MEMORY_LIMIT', '3GB')}\n\n{table}\n"
+                f"{os.environ.get('RFM_DUCKDB_MEMORY_LIMIT', '8GB')}\n\n{table}\n"
             )
         print(f"appended to {RESULTS.relative_to(REPO)}")
     return 0
