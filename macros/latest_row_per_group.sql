@@ -7,8 +7,12 @@
     aggregates (name: aggregate expression, such as 'min(event_at)') adds,
     for each name, the aggregate over the partition's rows, in the same pass.
 
-    The default ranks with row_number(); DuckDB picks the row in a single
-    aggregate (arg_max over a struct), without sorting every partition.
+    The default ranks every partition's rows with row_number(). DuckDB first
+    takes each group's largest first order_by value (and the aggregates) in
+    one aggregate, then ranks only the rows that have it, usually one a
+    group. Every step spills to disk under memory_limit; an arg_max over a
+    struct of the columns, which did it in one aggregate, kept its values
+    outside DuckDB's buffer pool and failed with "Out of Memory" instead.
 #}
 {% macro latest_row_per_group(relation, partition_by, order_by, columns, aggregates={}) -%}
     {{ return(adapter.dispatch('latest_row_per_group', 'rfm')(
@@ -50,33 +54,53 @@
 
 {% macro duckdb__latest_row_per_group(relation, partition_by, order_by, columns, aggregates={}) -%}
     select
-        {{ partition_by }},
+        latest_rows.{{ partition_by }},
         {%- for column in columns %}
-        latest_values.{{ column }} as {{ column }}{{ ',' if not loop.last or aggregates }}
+        latest_rows.{{ column }}{{ ',' if not loop.last or aggregates }}
         {%- endfor %}
         {%- for name in aggregates %}
-        {{ name }}{{ ',' if not loop.last }}
+        latest_rows.latest_aggregate_{{ loop.index }} as {{ name }}{{ ',' if not loop.last }}
         {%- endfor %}
 
     from (
 
         select
-            {{ partition_by }},
-            arg_max(
-                struct_pack(
-                    {%- for column in columns %}
-                    {{ column }} := {{ column }}{{ ',' if not loop.last }}
-                    {%- endfor %}
-                ),
-                row({{ order_by | join(', ') }})
-            ) as latest_values
-            {%- for name, aggregate in aggregates.items() %},
-            {{ aggregate }} as {{ name }}
+            candidates.*,
+            {%- for name in aggregates %}
+            group_latest.latest_aggregate_{{ loop.index }},
             {%- endfor %}
+            row_number() over (
+                partition by candidates.{{ partition_by }}
+                {%- if order_by | length > 1 %}
+                order by
+                {%- for column in order_by[1:] %}
+                    {{ column }} desc{{ ',' if not loop.last }}
+                {%- endfor %}
+                {%- endif %}
+            ) as latest_rank
 
-        from {{ relation }}
+        from (
+            select *, {{ order_by[0] }} as latest_first_key from {{ relation }}
+        ) as candidates
 
-        group by 1
+        inner join (
+
+            select
+                {{ partition_by }} as latest_group,
+                {%- for aggregate in aggregates.values() %}
+                {{ aggregate }} as latest_aggregate_{{ loop.index }},
+                {%- endfor %}
+                max({{ order_by[0] }}) as latest_first_key
+
+            from {{ relation }}
+
+            group by 1
+
+        ) as group_latest
+            on candidates.{{ partition_by }} = group_latest.latest_group
+            and candidates.latest_first_key = group_latest.latest_first_key
 
     ) as latest_rows
+
+    where latest_rows.latest_rank = 1
 {%- endmacro %}

@@ -73,7 +73,9 @@ stored_products as (
 ),
 
 {% endif -%}
-candidate_events as (
+{# Read twice by latest_row_per_group: each read scans the events again
+   instead of a copy of every column (cte_materialization). #}
+candidate_events as {{ cte_materialization(false) }} (
 
     select * from product_events
     {%- if run.adding %}
