@@ -26,8 +26,10 @@
 with
 
 {#- Adding, only the events loaded since the last run and those the as-of
-    date has newly passed (events_to_add). #}
-events as (
+    date has newly passed (events_to_add). Read twice by
+    latest_row_per_group, with the CTEs built on it: each read scans the
+    events again, not a copy of every row (cte_materialization). #}
+events as {{ cte_materialization(false) }} (
 
     {{ events_to_add(
         ref('stg_uploads__events'),
@@ -48,7 +50,7 @@ as_of as (
 ),
 
 {# Each event counts once towards its customer's contact_event_count. #}
-contact_events as (
+contact_events as {{ cte_materialization(false) }} (
 
     select
         events.*,
@@ -89,8 +91,6 @@ stored_contacts as (
 ),
 
 {% endif -%}
-{# Read twice by latest_row_per_group: each read scans the events again
-   instead of a copy of every column (cte_materialization). #}
 candidate_events as {{ cte_materialization(false) }} (
 
     select * from contact_events

@@ -24,7 +24,10 @@
 
 with
 
-events as (
+{# This CTE and those built on it are read twice by latest_row_per_group:
+   each read scans the events again, not a copy of every column of every
+   row (cte_materialization). #}
+events as {{ cte_materialization(false) }} (
 
     {{ events_to_add(
         ref('stg_uploads__events'),
@@ -35,7 +38,7 @@ events as (
 
 ),
 
-product_events as (
+product_events as {{ cte_materialization(false) }} (
 
     select
         product_code,
@@ -73,8 +76,6 @@ stored_products as (
 ),
 
 {% endif -%}
-{# Read twice by latest_row_per_group: each read scans the events again
-   instead of a copy of every column (cte_materialization). #}
 candidate_events as {{ cte_materialization(false) }} (
 
     select * from product_events
