@@ -21,6 +21,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -33,6 +34,13 @@ REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 CACHE = REPO / "bench" / "cache"
 RESULTS = REPO / "bench" / "results.md"
+
+
+def memory_limit() -> str:
+    """DuckDB's memory_limit for the builds: the env var, else the profile's default."""
+    profile = (REPO / "profiles.yml").read_text(encoding="utf-8")
+    default = re.search(r"env_var\('RFM_DUCKDB_MEMORY_LIMIT', '([^']+)'\)", profile)
+    return os.environ.get("RFM_DUCKDB_MEMORY_LIMIT", default.group(1) if default else "?")
 
 
 @dataclass
@@ -196,7 +204,7 @@ def main() -> int:
                 f"{header}\n## {stamp}, {os.cpu_count()} cores, "
                 f"{platform.machine()}, EVENTS={args.events:,}, "
                 f"CLICKSTREAM_EVENTS={clicks:,}, memory_limit "
-                f"{os.environ.get('RFM_DUCKDB_MEMORY_LIMIT', '8GB')}\n\n{table}\n"
+                f"{memory_limit()}\n\n{table}\n"
             )
         print(f"appended to {RESULTS.relative_to(REPO)}")
     return 0
