@@ -19,7 +19,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
-from sklearn.metrics import silhouette_score
+from sklearn.metrics import pairwise_distances, silhouette_score
+from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 
 FEATURES = ("recency", "frequency", "monetary")
@@ -99,21 +100,28 @@ def fit_kmeans(
     return KMeans(n_clusters=k, n_init=n_init, random_state=random_state).fit(points)
 
 
-def silhouette(
-    points: np.ndarray, labels: np.ndarray, random_state: int
-) -> float | None:
-    """Silhouette on a bounded sub-sample; None when it is undefined."""
-    distinct = len(np.unique(labels))
-    if distinct < 2 or distinct >= len(points):
-        return None
-    return float(
-        silhouette_score(
-            points,
-            labels,
-            sample_size=min(SILHOUETTE_SAMPLE_SIZE, len(points)),
-            random_state=random_state,
+def silhouette_scorer(points: np.ndarray, random_state: int):
+    """A function of labels giving their silhouette on a bounded sub-sample.
+
+    The sub-sample is the one silhouette_score draws with sample_size and
+    this random_state, so the scores are the same; its pairwise distances
+    are computed once, for every labelling scored (one per k tried). The
+    function gives None when the silhouette is undefined.
+    """
+    picked = check_random_state(random_state).permutation(len(points))[
+        : min(SILHOUETTE_SAMPLE_SIZE, len(points))
+    ]
+    distances = pairwise_distances(points[picked])
+
+    def score(labels: np.ndarray) -> float | None:
+        distinct = len(np.unique(labels))
+        if distinct < 2 or distinct >= len(points):
+            return None
+        return float(
+            silhouette_score(distances, labels[picked], metric="precomputed")
         )
-    )
+
+    return score
 
 
 def choose_model(
@@ -132,13 +140,13 @@ def choose_model(
     if fixed_k is not None:
         k = max(1, min(fixed_k, distinct_points))
         model = fit_kmeans(points, k, random_state)
-        return model, silhouette(points, model.labels_, random_state), str(k)
+        return model, silhouette_scorer(points, random_state)(model.labels_), str(k)
 
     candidates = [k for k in AUTO_K_RANGE if k < distinct_points]
     if not candidates:
         k = max(1, min(min(AUTO_K_RANGE), distinct_points))
         model = fit_kmeans(points, k, random_state)
-        return model, silhouette(points, model.labels_, random_state), str(k)
+        return model, silhouette_scorer(points, random_state)(model.labels_), str(k)
 
     subsample = selection_subsample(points, random_state)
     # A sample no bigger than the subsample is its own subsample: every k gets
@@ -146,18 +154,19 @@ def choose_model(
     whole = len(subsample) == len(points)
     best = None
     tried = []
+    subsample_silhouette = silhouette_scorer(subsample, random_state)
     for k in candidates:
         fitted = fit_kmeans(
             subsample, k, random_state, n_init=N_INIT if whole else SELECTION_N_INIT
         )
-        score = silhouette(subsample, fitted.labels_, random_state)
+        score = subsample_silhouette(fitted.labels_)
         tried.append(f"{k}:{score:.4f}" if score is not None else f"{k}:")
         if best is None or (score is not None and score > best[2]):
             best = (k, fitted, score)
     if whole:
         return best[1], best[2], "|".join(tried)
     model = fit_kmeans(points, best[0], random_state)
-    return model, silhouette(points, model.labels_, random_state), "|".join(tried)
+    return model, silhouette_scorer(points, random_state)(model.labels_), "|".join(tried)
 
 
 def canonical_order(centroids: np.ndarray) -> np.ndarray:
