@@ -32,46 +32,10 @@ buyers as (
 
 ),
 
-distances as (
-
-    select
-        buyers.customer_id,
-        clusters.cluster_id,
-        power(
-            (buyers.recency_log - clusters.recency_log_mean)
-            / clusters.recency_log_std
-            - clusters.centroid_recency_z,
-            2
-        )
-        + power(
-            (buyers.frequency_log - clusters.frequency_log_mean)
-            / clusters.frequency_log_std
-            - clusters.centroid_frequency_z,
-            2
-        )
-        + power(
-            (buyers.monetary_log - clusters.monetary_log_mean)
-            / clusters.monetary_log_std
-            - clusters.centroid_monetary_z,
-            2
-        ) as squared_distance
-
-    from buyers
-
-    cross join clusters
-
-),
-
-{# Each buyer's nearest centroid (the lower cluster_id on a tie), picked in
-   one aggregate rather than by sorting every buyer's distances. #}
+{# Each buyer's nearest centroid (the lower cluster_id on a tie). #}
 nearest as (
 
-    {{ latest_row_per_group(
-        'distances',
-        'customer_id',
-        ['-squared_distance', '-cluster_id'],
-        ['cluster_id', 'squared_distance'],
-    ) | indent(4) }}
+    {{ nearest_cluster('buyers', 'clusters') | indent(4) }}
 
 ),
 
