@@ -11,8 +11,8 @@
     takes each group's largest first order_by value (and the aggregates) in
     one aggregate, then ranks only the rows that have it, usually one a
     group. Every step spills to disk under memory_limit; an arg_max over a
-    struct of the columns, which did it in one aggregate, kept its values
-    outside DuckDB's buffer pool and failed with "Out of Memory" instead.
+    struct of the columns, which did it in one aggregate, holds its values
+    where DuckDB cannot spill them, and failed with "Out of Memory" instead.
 #}
 {% macro latest_row_per_group(relation, partition_by, order_by, columns, aggregates={}) -%}
     {{ return(adapter.dispatch('latest_row_per_group', 'rfm')(

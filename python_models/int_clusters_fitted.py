@@ -16,6 +16,8 @@ its meaning from run to run.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
@@ -100,7 +102,9 @@ def fit_kmeans(
     return KMeans(n_clusters=k, n_init=n_init, random_state=random_state).fit(points)
 
 
-def silhouette_scorer(points: np.ndarray, random_state: int):
+def silhouette_scorer(
+    points: np.ndarray, random_state: int
+) -> Callable[[np.ndarray], float | None]:
     """A function of labels giving their silhouette on a bounded sub-sample.
 
     The sub-sample is the one silhouette_score draws with sample_size and
