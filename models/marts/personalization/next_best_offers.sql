@@ -101,8 +101,8 @@ affinity_candidates as (
 
 ),
 
-{# ...picked in one aggregate rather than by sorting each customer's
-   candidates. #}
+{# ...picked by latest_row_per_group, which ranks only the candidates tied
+   on the best affinity rather than sorting each customer's candidates. #}
 best_affinity_offers as (
 
     {{ latest_row_per_group(
