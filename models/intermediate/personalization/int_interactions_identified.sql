@@ -13,7 +13,15 @@
     a daily run costs what the new events cost. Interactions are only ever
     added, as in Personalize itself (an event sent cannot be taken back);
     --full-refresh rebuilds them from the events held now.
+
+    Built after int_product_interactions_weighted, which it does not read:
+    both aggregate every event on a full build, and side by side they share
+    DuckDB's memory_limit. At 100M events and 3GB that once ran out of
+    memory ("failed to allocate data of size 16.0 MiB"); one after the
+    other, each has the whole pool, at no cost in time (each runs on every
+    core).
 #}
+-- depends_on: {{ ref('int_product_interactions_weighted') }}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
