@@ -19,7 +19,7 @@
     DuckDB's memory_limit. At 100M events and 3GB that once ran out of
     memory ("failed to allocate data of size 16.0 MiB"); one after the
     other, each has the whole pool, at no cost in time (each runs on every
-    core).
+    core). The sums go first, as the next-best offers wait on them.
 #}
 -- depends_on: {{ ref('int_product_interactions_weighted') }}
 {{ config(
