@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+from sklearn import config_context
 from sklearn.cluster import KMeans
 from sklearn.metrics import pairwise_distances, silhouette_score
 from sklearn.utils import check_random_state
@@ -28,6 +29,10 @@ from threadpoolctl import threadpool_limits
 FEATURES = ("recency", "frequency", "monetary")
 AUTO_K_RANGE = range(3, 9)
 SILHOUETTE_SAMPLE_SIZE = 5000
+# Scoring one labelling, scikit-learn works through the sub-sample's
+# distances this many MiB at a time instead of holding all of them (191 MiB
+# for 5,000 points): the model runs inside dbt, beside DuckDB's buffer pool.
+SILHOUETTE_WORKING_MEMORY_MB = 32
 SELECTION_SAMPLE_SIZE = 10000
 SELECTION_N_INIT = 3
 N_INIT = 10
@@ -102,24 +107,48 @@ def fit_kmeans(
     return KMeans(n_clusters=k, n_init=n_init, random_state=random_state).fit(points)
 
 
+def silhouette_sample(points: np.ndarray, random_state: int) -> np.ndarray:
+    """The indexes silhouette_score draws with sample_size and random_state."""
+    return check_random_state(random_state).permutation(len(points))[
+        : min(SILHOUETTE_SAMPLE_SIZE, len(points))
+    ]
+
+
+def defined(labels: np.ndarray) -> bool:
+    """Whether a silhouette of these labels is defined."""
+    distinct = len(np.unique(labels))
+    return 2 <= distinct < len(labels)
+
+
+def silhouette(
+    points: np.ndarray, labels: np.ndarray, random_state: int
+) -> float | None:
+    """The silhouette of one labelling on the bounded sub-sample, or None.
+
+    Its distances are worked through in SILHOUETTE_WORKING_MEMORY_MB chunks,
+    never held whole.
+    """
+    if not defined(labels):
+        return None
+    picked = silhouette_sample(points, random_state)
+    with config_context(working_memory=SILHOUETTE_WORKING_MEMORY_MB):
+        return float(silhouette_score(points[picked], labels[picked]))
+
+
 def silhouette_scorer(
     points: np.ndarray, random_state: int
 ) -> Callable[[np.ndarray], float | None]:
     """A function of labels giving their silhouette on a bounded sub-sample.
 
-    The sub-sample is the one silhouette_score draws with sample_size and
-    this random_state, so the scores are the same; its pairwise distances
-    are computed once, for every labelling scored (one per k tried). The
-    function gives None when the silhouette is undefined.
+    For scoring many labellings of the same points (one per k tried): the
+    sub-sample's pairwise distances are computed once and held while the
+    function lives. The sub-sample and the scores are silhouette()'s.
     """
-    picked = check_random_state(random_state).permutation(len(points))[
-        : min(SILHOUETTE_SAMPLE_SIZE, len(points))
-    ]
+    picked = silhouette_sample(points, random_state)
     distances = pairwise_distances(points[picked])
 
     def score(labels: np.ndarray) -> float | None:
-        distinct = len(np.unique(labels))
-        if distinct < 2 or distinct >= len(points):
+        if not defined(labels):
             return None
         return float(
             silhouette_score(distances, labels[picked], metric="precomputed")
@@ -144,33 +173,45 @@ def choose_model(
     if fixed_k is not None:
         k = max(1, min(fixed_k, distinct_points))
         model = fit_kmeans(points, k, random_state)
-        return model, silhouette_scorer(points, random_state)(model.labels_), str(k)
+        return model, silhouette(points, model.labels_, random_state), str(k)
 
     candidates = [k for k in AUTO_K_RANGE if k < distinct_points]
     if not candidates:
         k = max(1, min(min(AUTO_K_RANGE), distinct_points))
         model = fit_kmeans(points, k, random_state)
-        return model, silhouette_scorer(points, random_state)(model.labels_), str(k)
+        return model, silhouette(points, model.labels_, random_state), str(k)
 
     subsample = selection_subsample(points, random_state)
     # A sample no bigger than the subsample is its own subsample: every k gets
     # the full N_INIT restarts and the best fit is the final model.
     whole = len(subsample) == len(points)
+    k, fitted, score, tried = select_k(subsample, candidates, random_state, whole)
+    if whole:
+        return fitted, score, tried
+    model = fit_kmeans(points, k, random_state)
+    return model, silhouette(points, model.labels_, random_state), tried
+
+
+def select_k(
+    subsample: np.ndarray, candidates: list[int], random_state: int, whole: bool
+) -> tuple[int, KMeans, float | None, str]:
+    """The best k on the subsample, its fit and silhouette, and every k's score.
+
+    The subsample's distances are freed when this returns, before the final
+    fit on the whole sample.
+    """
     best = None
     tried = []
-    subsample_silhouette = silhouette_scorer(subsample, random_state)
+    score_labels = silhouette_scorer(subsample, random_state)
     for k in candidates:
         fitted = fit_kmeans(
             subsample, k, random_state, n_init=N_INIT if whole else SELECTION_N_INIT
         )
-        score = subsample_silhouette(fitted.labels_)
+        score = score_labels(fitted.labels_)
         tried.append(f"{k}:{score:.4f}" if score is not None else f"{k}:")
         if best is None or (score is not None and score > best[2]):
             best = (k, fitted, score)
-    if whole:
-        return best[1], best[2], "|".join(tried)
-    model = fit_kmeans(points, best[0], random_state)
-    return model, silhouette_scorer(points, random_state)(model.labels_), "|".join(tried)
+    return (*best, "|".join(tried))
 
 
 def canonical_order(centroids: np.ndarray) -> np.ndarray:

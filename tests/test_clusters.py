@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.metrics import silhouette_score
 
 MODEL_PATH = Path(__file__).resolve().parents[1] / "python_models" / "int_clusters_fitted.py"
 
@@ -157,3 +158,20 @@ def test_selection_subsample_is_seeded_and_bounded(monkeypatch):
     assert not np.array_equal(first, clusters.selection_subsample(points, 5))
     small = points[:50]
     np.testing.assert_array_equal(clusters.selection_subsample(small, 4), small)
+
+
+def test_one_labelling_scores_in_chunks_as_the_held_distances_do(monkeypatch):
+    monkeypatch.setattr(clusters, "SILHOUETTE_SAMPLE_SIZE", 2000)
+    # 2,000 points' distances are 31 MiB: 1 MiB chunks take 66 passes.
+    monkeypatch.setattr(clusters, "SILHOUETTE_WORKING_MEMORY_MB", 1)
+    logs = clusters.log_features(make_buyers(3000, seed=8))
+    points, _, _ = clusters.standardise(logs)
+    labels = clusters.fit_kmeans(points, 4, random_state=2).labels_
+    held = clusters.silhouette_scorer(points, random_state=2)(labels)
+    chunked = clusters.silhouette(points, labels, random_state=2)
+    assert held is not None
+    assert chunked == pytest.approx(held, rel=1e-12)
+    # The same sub-sample as scikit-learn's own sample_size draw.
+    drawn = silhouette_score(points, labels, sample_size=2000, random_state=2)
+    assert chunked == pytest.approx(drawn, rel=1e-12)
+    assert clusters.silhouette(points, np.zeros(3000, dtype=int), 2) is None
