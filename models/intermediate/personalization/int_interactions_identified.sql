@@ -14,17 +14,14 @@
     added, as in Personalize itself (an event sent cannot be taken back);
     --full-refresh rebuilds them from the events held now.
 
-    Built after next_best_offers, which it does not read: on a full build it
-    aggregates every event, and beside another model it shares DuckDB's
-    memory_limit. At 100M events it ran out of memory beside the affinity
-    sums (3GB, "failed to allocate data of size 16.0 MiB") and beside the
-    offers and segment scores (2.5GB, "could not allocate block of size
-    256.0 KiB"). Waiting for the offers, it waits for the sums and the
-    customer models too, and shares the pool only with small marts; it
-    costs no time, as each query runs on every core. The offers go first,
-    as they are what campaigns wait for.
+    Built after int_product_interactions_weighted, which it does not read:
+    both aggregate every event on a full build, and side by side they share
+    DuckDB's memory_limit. At 100M events and 3GB that once ran out of
+    memory ("failed to allocate data of size 16.0 MiB"); one after the
+    other, each has the whole pool, at no cost in time (each runs on every
+    core). The sums go first, as the next-best offers wait on them.
 #}
--- depends_on: {{ ref('next_best_offers') }}
+-- depends_on: {{ ref('int_product_interactions_weighted') }}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
