@@ -83,12 +83,22 @@ as_of as (
 
 ),
 
+{# The loads the sums take in: every staged event loaded by then is counted
+   or, dated on or after the as-of date, waits for the date to pass it
+   (events_to_add). One value per run, written on every row the run writes
+   (affinity_sums_state reads the greatest), instead of a maximum per pair:
+   the sums' hash table is the full build's biggest, and two timestamps are
+   a sixth of its width. #}
 anchored as (
 
     select
         as_of_date,
         {{ affinity_anchor_date('as_of_date', half_life_days) }} as anchor_date,
-        {{ event_weights_fingerprint(ref('event_weights')) }} as weights_fingerprint
+        {{ event_weights_fingerprint(ref('event_weights')) }} as weights_fingerprint,
+        (select max(loaded_at) from {{ ref('stg_uploads__events') }})
+            as uploads_loaded_through,
+        (select max(loaded_at) from {{ ref('stg_clickstream__events') }})
+            as clickstream_loaded_through
 
     from as_of
 
@@ -151,11 +161,7 @@ new_sums as (
             as anchored_weight_sum,
         count(*) as event_count,
         count(weight) as weighted_event_count,
-        max(event_at) as last_event_at,
-        max(case when source_name = 'uploads' then loaded_at end)
-            as uploads_loaded_through,
-        max(case when source_name = 'clickstream' then loaded_at end)
-            as clickstream_loaded_through
+        max(event_at) as last_event_at
 
     from interactions_weighted
 
@@ -194,14 +200,7 @@ sums as (
         coalesce(stored_sums.weighted_event_count, 0)
             + coalesce(new_sums.weighted_event_count, 0) as weighted_event_count,
         {{ greatest_non_null('stored_sums.last_event_at', 'new_sums.last_event_at') }}
-            as last_event_at,
-        {{ greatest_non_null(
-            'stored_sums.uploads_loaded_through', 'new_sums.uploads_loaded_through'
-        ) }} as uploads_loaded_through,
-        {{ greatest_non_null(
-            'stored_sums.clickstream_loaded_through',
-            'new_sums.clickstream_loaded_through'
-        ) }} as clickstream_loaded_through
+            as last_event_at
 
     from stored_sums
 
@@ -251,8 +250,8 @@ final as (
         cast(sums.event_count as bigint) as event_count,
         cast(sums.weighted_event_count as bigint) as weighted_event_count,
         cast(sums.last_event_at as timestamp) as last_event_at,
-        cast(sums.uploads_loaded_through as timestamp) as uploads_loaded_through,
-        cast(sums.clickstream_loaded_through as timestamp)
+        cast(anchored.uploads_loaded_through as timestamp) as uploads_loaded_through,
+        cast(anchored.clickstream_loaded_through as timestamp)
             as clickstream_loaded_through,
         {# The rank by the anchored sum is the rank by the score: one factor
            turns every sum into its score. #}
