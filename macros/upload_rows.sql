@@ -2,20 +2,23 @@
     The rows of the given upload files (from upload_files_to_load), every
     column as text, matched by header name: the uploads source's fourteen
     columns always exist (null where a file lacks one), extra columns are
-    carried along, and filename names each row's file. An empty field reads as
-    '' and a field the file or row does not have reads as null, so a missing
-    column can be told from a blank value. On DuckDB each encoding's files are
-    read by one read_csv, in the order given. With no list (none), and on
-    other warehouses, the source is read: there a table the loader writes,
-    read whole or only the named files.
+    carried along, filename names each row's file and, when numbered,
+    source_row_number its place in it (file_row_number). An empty field reads
+    as '' and a field the file or row does not have reads as null, so a
+    missing column can be told from a blank value. On DuckDB each file is
+    read by its own read_csv, in the order given: each is numbered in file
+    order on one thread, and the files run side by side, with no count of
+    the rows before the load and no copy of them. With no list (none), and
+    on other warehouses, the source is read: there a table the loader
+    writes, read whole or only the named files.
 #}
-{% macro upload_rows(files) -%}
-    {{ return(adapter.dispatch('upload_rows', 'rfm')(files)) }}
+{% macro upload_rows(files, numbered=true) -%}
+    {{ return(adapter.dispatch('upload_rows', 'rfm')(files, numbered)) }}
 {%- endmacro %}
 
-{% macro duckdb__upload_rows(files) -%}
+{% macro duckdb__upload_rows(files, numbered=true) -%}
     {%- if files is none -%}
-        {{ return(default__upload_rows(files)) }}
+        {{ return(default__upload_rows(files, numbered)) }}
     {%- endif -%}
     {#- Encodings other than DuckDB's own need its encodings extension (made
         available by `make`), loaded only then: it takes 330 MB of memory. -#}
@@ -24,90 +27,52 @@
     ) | list -%}
         {%- do run_query('load encodings') -%}
     {%- endif -%}
-    {{ empty_upload_source() }}
-    {%- for encoding, group in (files or []) | groupby('encoding') %}
+{{ empty_upload_source() }}
+{%- for file in files or [] %}
 
-    union all by name
+union all by name
 
-    select *
-    from read_csv(
-        [
-            {%- for file in group %}
-            '{{ file.path | replace("'", "''") }}'{{ ',' if not loop.last }}
-            {%- endfor %}
-        ],
-        encoding = '{{ encoding }}', header = true, delim = ',', quote = '"',
-        escape = '"', all_varchar = true, filename = true, union_by_name = true,
-        null_padding = true, nullstr = chr(0)
-    )
-    {%- endfor %}
-{%- endmacro %}
-
-{% macro default__upload_rows(files) -%}
-    select * from {{ source('uploads', 'events') }}
-    {%- if files is not none %}
-    where filename in (
-        {%- for file in files %}
-        '{{ file.path | replace("'", "''") }}'{{ ',' if not loop.last }}
-        {%- else %}
-        null
-        {%- endfor %}
-    )
+select
+    *{{ ',' if numbered }}
+    {%- if numbered %}
+    {{ file_row_number('filename') }} as source_row_number
     {%- endif %}
+from read_csv(
+    '{{ file.path | replace("'", "''") }}',
+    encoding = '{{ file.encoding }}', header = true, delim = ',', quote = '"',
+    escape = '"', all_varchar = true, filename = true, union_by_name = true,
+    null_padding = true, nullstr = chr(0)
+)
+{%- endfor %}
 {%- endmacro %}
 
-{#
-    The files with the scan position of each one's first row (first_position)
-    added, for a load that streams (see upload_rows_fit_in_memory):
-    upload_rows numbers rows 1, 2, ... across the files in the order it reads
-    them, so a row's number in its file is its position minus its file's
-    first_position, plus one. Counted with the same read options, so the
-    counts match what upload_rows reads. Elsewhere rows are numbered within
-    their file, and every file starts at 1.
-#}
-{% macro upload_file_offsets(files) -%}
-    {{ return(adapter.dispatch('upload_file_offsets', 'rfm')(files)) }}
-{%- endmacro %}
-
-{% macro duckdb__upload_file_offsets(files) -%}
-    {%- if not execute or not files -%}
-        {{ return(files or []) }}
-    {%- endif -%}
-    {%- set counts = {} -%}
-    {%- for row in run_query(
-        'select filename, count(*) from (' ~ upload_rows(files) ~ ') group by 1'
-    ).rows -%}
-        {%- do counts.update({row[0]: row[1]}) -%}
-    {%- endfor -%}
-    {%- set ordered = [] -%}
-    {%- for encoding, group in files | groupby('encoding') -%}
-        {%- do ordered.extend(group) -%}
-    {%- endfor -%}
-    {%- set position = namespace(next=1) -%}
-    {%- for file in ordered -%}
-        {%- do file.update({'first_position': position.next}) -%}
-        {%- set position.next = position.next + counts.get(file.path, 0) -%}
-    {%- endfor -%}
-    {{ return(ordered) }}
-{%- endmacro %}
-
-{% macro default__upload_file_offsets(files) -%}
-    {%- for file in files or [] -%}
-        {%- do file.update({'first_position': 1}) -%}
-    {%- endfor -%}
-    {{ return(files) }}
+{% macro default__upload_rows(files, numbered=true) -%}
+select
+    *{{ ',' if numbered }}
+    {%- if numbered %}
+    {{ file_row_number('filename') }} as source_row_number
+    {%- endif %}
+from {{ source('uploads', 'events') }}
+{%- if files is not none %}
+where filename in (
+    {%- for file in files %}
+    '{{ file.path | replace("'", "''") }}'{{ ',' if not loop.last }}
+    {%- else %}
+    null
+    {%- endfor %}
+)
+{%- endif %}
 {%- endmacro %}
 
 {#
     Whether the rows of these upload files fit in an eighth of DuckDB's
     memory_limit, as base_uploads__events keeps them (as text, about twice
     the files' size) to parse them on every core. A bigger load, such as the
-    first build of a long history, is numbered and parsed in one stream on
-    one thread instead, in bounded memory. Keeping rows saves little time:
-    numbering them is one thread's work either way (10M events alone: 37 s
-    kept, 43 s streamed), while a load kept whole was the peak of a full
-    build (4.4 GiB for 10M events). Elsewhere: false (the warehouse plans
-    the query).
+    first build of a history, streams: numbered and parsed file by file,
+    two files at a time on two cores, in bounded memory. Keeping them saves
+    little time, since numbering is most of it, and a 10M-event load kept
+    whole was the full build's peak (4.4 GiB). Elsewhere: false (the
+    warehouse plans the query).
 #}
 {% macro upload_rows_fit_in_memory(files) -%}
     {{ return(adapter.dispatch('upload_rows_fit_in_memory', 'rfm')(files)) }}

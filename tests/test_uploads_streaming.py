@@ -2,8 +2,8 @@
 
 base_uploads__events keeps a load's rows in memory (to parse them on every
 core) only when they fit in an eighth of DuckDB's memory_limit; a bigger load
-is numbered and parsed in one stream. Both must stage the same rows with the
-same file, row number, reason and values.
+is numbered and parsed as it streams, file by file. Both must stage the same
+rows with the same file, row number, reason and values.
 """
 
 from __future__ import annotations
@@ -52,8 +52,8 @@ def uploads(tmp_path_factory) -> Path:
 def test_a_load_too_big_for_memory_streams_to_the_same_rows(tmp_path, uploads, monkeypatch):
     kept, kept_sql = build(tmp_path / "kept", uploads, "8GB", monkeypatch)
     streamed, streamed_sql = build(tmp_path / "streamed", uploads, "100MB", monkeypatch)
-    assert "numbered as materialized (" in kept_sql
-    assert "numbered as (" in streamed_sql
+    assert "source as materialized (" in kept_sql
+    assert "source as (" in streamed_sql
 
     con = duckdb.connect()
     try:

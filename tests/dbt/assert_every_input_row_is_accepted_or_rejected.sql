@@ -32,7 +32,7 @@ input_rows as (
         count(*) as row_count
 
     {# Read as the load read them; nothing loaded yet reads nothing. #}
-    from ({{ upload_rows(latest_files) }}) as latest_rows
+    from ({{ upload_rows(latest_files, numbered=false) }}) as latest_rows
 
     group by 1
 

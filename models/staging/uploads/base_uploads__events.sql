@@ -23,15 +23,11 @@
 {%- if execute and not has_files -%}
     {{ exceptions.warn("No upload file matches raw_events_path '" ~ path ~ "'") }}
 {%- endif -%}
-{#- Rows are numbered in file order, on one thread. A load that fits in
-    memory keeps its numbered rows, so that the parsing after runs on every
-    core, and each file's first position is read from them. A bigger load
-    (the first build of a long history) streams in bounded memory, and the
-    positions come from a count of each file's rows before the load. -#}
+{#- Rows are numbered in file order, each file on one thread. A load that
+    fits in memory keeps its numbered rows, so that the parsing after runs
+    on every core; a bigger one (the first build of a history) streams, in
+    bounded memory. -#}
 {%- set keep_rows = upload_rows_fit_in_memory(files) -%}
-{%- if files is not none and not keep_rows -%}
-    {%- set files = upload_file_offsets(files) -%}
-{%- endif -%}
 {#- The columns a row cannot be scored without: a file lacking one loads, and
     its rows are quarantined with a reason naming the column. -#}
 {%- set required_columns = {
@@ -48,9 +44,10 @@
 
 with
 
-source as (
+source as {% if keep_rows %}{{ cte_materialization(true) }} {% endif %}(
 
-    {# Only the listed files (none when no file matches the glob yet). #}
+    {# Only the listed files (none when no file matches the glob yet), each
+       row numbered in its file. #}
     {{ upload_rows(files) | indent(4) }}
 
 ),
@@ -63,8 +60,7 @@ files as (
         '{{ file.path | replace("'", "''") }}' as source_file,
         cast({{ file.size }} as bigint) as file_size,
         cast('{{ file.modified_at[:19] }}' as timestamp) as file_modified_at,
-        '{{ file.encoding }}' as file_encoding,
-        cast({{ file.get('first_position', 'null') }} as bigint) as first_position
+        '{{ file.encoding }}' as file_encoding
     {%- if not loop.last %}
     union all
     {%- endif %}
@@ -74,43 +70,10 @@ files as (
             cast(null as varchar) as source_file,
             cast(null as bigint) as file_size,
             cast(null as timestamp) as file_modified_at,
-            cast(null as varchar) as file_encoding,
-            cast(null as bigint) as first_position
+            cast(null as varchar) as file_encoding
 
         where 1 = 0
     {%- endif %}
-
-),
-
-numbered as {% if keep_rows %}{{ cte_materialization(true) }} {% endif %}(
-
-    select
-        *,
-        {{ file_row_number('filename') }} as scan_position
-
-    from source
-
-),
-
-{# A row's number in its file counts from its file's first scan position
-   (1 where rows are numbered within their file). #}
-file_starts as (
-
-    {% if keep_rows %}
-        select
-            filename as source_file,
-            min(scan_position) as first_position
-
-        from numbered
-
-        group by 1
-    {% else %}
-        select
-            source_file,
-            first_position
-
-        from files
-    {% endif %}
 
 ),
 
@@ -120,7 +83,7 @@ parsed as (
 
     select
         filename as source_file,
-        scan_position,
+        source_row_number,
         eventname as raw_event_name,
         productcode as raw_product_code,
         productname as raw_product_name,
@@ -154,7 +117,7 @@ parsed as (
         {{ trimmed_text('state') }} as state,
         upper({{ trimmed_text('country') }}) as country
 
-    from numbered
+    from source
 
 ),
 
@@ -198,15 +161,9 @@ checked as (
         checked_values.invalid_reason as rejection_reason,
         files.file_size,
         files.file_modified_at,
-        files.file_encoding,
-        checked_values.scan_position
-        - coalesce(file_starts.first_position, 1)
-        + 1 as source_row_number
+        files.file_encoding
 
     from checked_values
-
-    left join file_starts
-        on checked_values.source_file = file_starts.source_file
 
     left join files
         on checked_values.source_file = files.source_file
