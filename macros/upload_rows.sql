@@ -64,13 +64,14 @@ where filename in (
 {%- endmacro %}
 
 {#
-    Whether the rows of these upload files fit in an eighth of DuckDB's
-    memory_limit, as base_uploads__events keeps them (as text, about twice
-    the files' size) to parse them on every core. A bigger load, such as the
+    Whether the files of a load fit in a third of DuckDB's memory_limit, so
+    that base_uploads__events keeps their rows (as text, about twice the
+    files' size) to parse them on every core. A bigger load, such as the
     first build of a history, streams: numbered and parsed file by file on
     one thread, in bounded memory. 10M events alone: kept 30.4 s at a peak
-    of 5.4 GiB, streamed 44.4 s at 2.0 GiB; the kept load was the full
-    build's peak. Elsewhere: false (the warehouse plans the query).
+    of 5.4 GiB, streamed 44.4 s at 2.0 GiB (beside the clickstream's load
+    it takes longer, 52.8 s in the 10M bench). Elsewhere: false (the
+    warehouse plans the query).
 #}
 {% macro upload_rows_fit_in_memory(files) -%}
     {{ return(adapter.dispatch('upload_rows_fit_in_memory', 'rfm')(files)) }}
@@ -94,7 +95,7 @@ where filename in (
         'TiB': 1024 ** 4, 'PiB': 1024 ** 5,
     } -%}
     {%- set limit_bytes = (found.group(1) | float) * scale[found.group(2)] -%}
-    {{ return((files | sum(attribute='size')) * 2 * 8 <= limit_bytes) }}
+    {{ return((files | sum(attribute='size')) * 3 <= limit_bytes) }}
 {%- endmacro %}
 
 {% macro default__upload_rows_fit_in_memory(files) -%}

@@ -1,7 +1,7 @@
 """A load too big for memory streams, and numbers rows exactly as in memory.
 
 base_uploads__events keeps a load's rows in memory (to parse them on every
-core) only when they fit in an eighth of DuckDB's memory_limit; a bigger load
+core) only when its files fit in a third of DuckDB's memory_limit; a bigger load
 is numbered and parsed as it streams, file by file. Both must stage the same
 rows with the same file, row number, reason and values.
 """
