@@ -12,8 +12,10 @@ The fixture (tests/fixtures/clickstream) has uploads for four customers in June
       a late purchase (11 Jun, inside the 3-day lookback), a very late
       impression (1 May, far outside it), a truncated line, and an event on
       15 Jun (counted in the clicks marts, after the as-of date for affinity).
-  second_load/events-0000.jsonl  a redelivery of e10 in a file whose name sorts
-      before the one it was first loaded from, so it wins on a full refresh.
+  second_load/events-0000.jsonl  a redelivery of e10, stamped ten seconds
+      later, in a file whose name sorts before the one it was first loaded
+      from, so it wins on a full refresh (and replaces the stored interaction,
+      whose time differs).
 
 The warehouse is built with no file landed yet (the clickstream marts build
 empty), after the first load and after the second; a copy is kept and the same

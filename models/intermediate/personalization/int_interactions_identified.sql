@@ -14,6 +14,14 @@
     added, as in Personalize itself (an event sent cannot be taken back);
     --full-refresh rebuilds them from the events held now.
 
+    Rows are replaced by event time and event_id: an upload interaction's id
+    is a hash of its time, so the row it replaces has the same time, and the
+    delete reads only the row groups of the new events' times instead of
+    every stored id (at 100M events, 4.6 s to 1.0 s alone). A clickstream
+    event keeps the feed's id, and a delivery that wins over a stored one
+    (an earlier file name) may carry another time: the pre-hook deletes the
+    stored clickstream rows of the new events' ids first.
+
     Built after int_product_interactions_weighted, which it does not read:
     both aggregate every event on a full build, and side by side they share
     DuckDB's memory_limit. At 100M events and 3GB that once ran out of
@@ -25,8 +33,9 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
-    unique_key='event_id',
+    unique_key=['event_timestamp', 'event_id'],
     on_schema_change='fail',
+    pre_hook="{{ delete_redelivered_interactions() }}",
 ) }}
 
 {#- Each feed's newest load already added, read when the model compiles and
