@@ -41,6 +41,8 @@ def dbt_build(
     """`dbt build` into tmp/rfm.duckdb with the given vars and extra arguments.
 
     Without a --select, the ci selector: every test, the ci_only ones too.
+    Without a clickstream_path, a glob that matches nothing: the default
+    would read the repo's data/, where `make demo` leaves its sample.
     """
     env = {
         **os.environ,
@@ -49,6 +51,7 @@ def dbt_build(
         "RFM_DUCKDB_TEMP_DIRECTORY": str(tmp / "spill"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
+    extra_vars = {"clickstream_path": f"{tmp}/no-clickstream/*.jsonl", **extra_vars}
     variables = ", ".join(f"{key}: '{value}'" for key, value in extra_vars.items())
     return subprocess.run(
         [

@@ -43,7 +43,9 @@ def test_build_reads_an_s3_glob(s3_endpoint, tmp_path):
             "--indirect-selection", "cautious",
             "--target-path", str(tmp_path / "target"),
             "--log-path", str(tmp_path / "logs"),
-            "--vars", "{raw_events_path: 's3://landing/uploads/*.csv'}",
+            # The clickstream glob matches nothing (not the repo's data/).
+            "--vars", "{raw_events_path: 's3://landing/uploads/*.csv',"
+            f" clickstream_path: '{tmp_path}/no-clickstream/*.jsonl'}}",
         ],
         cwd=REPO, env=env, capture_output=True, text=True, check=False,
     )

@@ -37,7 +37,10 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
         [str(BIN / "dbt"), "build", "--quiet", "--select", "+path:models/marts/exports",
          "--indirect-selection", "cautious",
          "--target-path", str(root / "target"), "--log-path", str(root / "logs"),
-         "--vars", f"{{raw_events_path: '{root}/data/uploads/*.csv'}}"],
+         # No clickstream: the default glob would read the repo's data/,
+         # where `make demo` leaves 1M lines.
+         "--vars", f"{{raw_events_path: '{root}/data/uploads/*.csv',"
+                   f" clickstream_path: '{root}/data/clickstream/*.jsonl'}}"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr
