@@ -1,27 +1,23 @@
 {#
     The upload files a run of base_uploads__events must read, as a list of
-    {path, size, modified_at, encoding}: every file matching the glob on a full
-    build; on an incremental one only the files that are new, or whose size or
-    modification time changed since they were loaded (a changed file is read
-    again and replaces its earlier rows). Listed when the model runs, so the
-    list can be inlined and DuckDB reads no other file. Empty (0-byte) files
-    have no rows and are left out. None means "read the whole source"
-    (adapters without a file listing).
-
-    The encoding is the upload_encoding var, or with 'auto' (the default)
-    chosen per file: UTF-8 (with or without a BOM) when the file is valid
-    UTF-8, otherwise Windows-1252, or code page 437 when the file has a byte
-    Windows-1252 leaves undefined (every byte is a character in 437, so no
-    file fails to decode). 'auto' reads each new file once more to check it.
+    {path, size, modified_at, encoding}, in path order: every file matching the
+    glob, or with skip_loaded (an incremental run, and base_uploads__events's
+    later batches) only the files that are new, or whose size or modification
+    time changed since they were loaded (a changed file is read again and
+    replaces its earlier rows). Listed when the model runs, so the list can be
+    inlined and DuckDB reads no other file. Empty (0-byte) files have no rows
+    and are left out. None means "read the whole source" (adapters without a
+    file listing). The encoding is the upload_encoding var, 'auto' until
+    upload_file_encodings picks one.
 #}
-{% macro upload_files_to_load(path) -%}
+{% macro upload_files_to_load(path, skip_loaded) -%}
     {%- if not execute -%}
         {{ return([]) }}
     {%- endif -%}
-    {{ return(adapter.dispatch('upload_files_to_load', 'rfm')(path)) }}
+    {{ return(adapter.dispatch('upload_files_to_load', 'rfm')(path, skip_loaded)) }}
 {%- endmacro %}
 
-{% macro duckdb__upload_files_to_load(path) -%}
+{% macro duckdb__upload_files_to_load(path, skip_loaded) -%}
     {%- set quoted = "'" ~ (path | string | replace("'", "''")) ~ "'" -%}
     {%- set listing -%}
         select
@@ -31,7 +27,7 @@
 
         from read_blob({{ quoted }})
 
-        {%- if is_incremental() %}
+        {%- if skip_loaded %}
 
         except
 
@@ -53,7 +49,24 @@
             'encoding': encoding,
         }) -%}
     {%- endfor -%}
-    {%- if encoding == 'auto' and files -%}
+    {{ return(files) }}
+{%- endmacro %}
+
+{% macro default__upload_files_to_load(path, skip_loaded) -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+{#
+    The files of upload_files_to_load, each with the encoding it is read
+    with: the upload_encoding var, or with 'auto' (the default) chosen per
+    file: UTF-8 (with or without a BOM) when the file is valid UTF-8,
+    otherwise Windows-1252, or code page 437 when the file has a byte
+    Windows-1252 leaves undefined (every byte is a character in 437, so no
+    file fails to decode). 'auto' reads each file once more to check it, so
+    base_uploads__events checks each batch's files just before loading them.
+#}
+{% macro upload_file_encodings(files) -%}
+    {%- if files and files | selectattr('encoding', 'equalto', 'auto') | list -%}
         {%- set check -%}
             select
                 filename,
@@ -95,8 +108,4 @@
         ) }}
     {%- endif -%}
     {{ return(encoding) }}
-{%- endmacro %}
-
-{% macro default__upload_files_to_load(path) -%}
-    {{ return(none) }}
 {%- endmacro %}

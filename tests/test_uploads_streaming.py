@@ -1,15 +1,18 @@
-"""A load too big for memory streams, and numbers rows exactly as in memory.
+"""A load too big for memory is batched or streams, to exactly the same rows.
 
-base_uploads__events keeps a load's rows in memory (to parse them on every
-core) only when its files fit in a third of DuckDB's memory_limit; a bigger load
-is numbered and parsed as it streams, file by file. Both must stage the same
-rows with the same file, row number, reason and values.
+base_uploads__events loads files in batches that fit in an eighth of DuckDB's
+memory_limit, each in a statement of its own, and keeps a batch's rows in
+memory (to parse them on every core); a file over a third of the limit is
+numbered and parsed as it streams. One batch, several, or streamed: all must
+stage the same rows with the same file, row number, reason and values, and a
+changed file in a later batch must replace its rows.
 """
 
 from __future__ import annotations
 
 import csv
 import random
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -23,7 +26,9 @@ SAMPLE_DATA = DBT.with_name("rfm-sample-data")
 COMPILED = "compiled/rfm/models/staging/uploads/base_uploads__events.sql"
 
 
-def build(run: Path, uploads: Path, memory_limit: str, monkeypatch) -> tuple[Path, str]:
+def build(
+    run: Path, uploads: Path, memory_limit: str, monkeypatch
+) -> tuple[Path, str, str]:
     """base_uploads__events alone, with DuckDB's memory_limit set."""
     monkeypatch.setenv("RFM_DUCKDB_MEMORY_LIMIT", memory_limit)
     result = dbt_build(
@@ -32,7 +37,33 @@ def build(run: Path, uploads: Path, memory_limit: str, monkeypatch) -> tuple[Pat
         "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test",
     )
     assert result.returncode == 0, result.stdout[-4000:]
-    return run / "rfm.duckdb", (run / "target" / COMPILED).read_text()
+    return run / "rfm.duckdb", (run / "target" / COMPILED).read_text(), result.stdout
+
+
+COLUMNS = (
+    "source_file, source_row_number, rejection_reason, raw_values,"
+    " row_fingerprint, customer_id, event_at, unit_price, quantity, address"
+)
+
+
+def differences(one: Path, other: Path) -> tuple[int, int, int]:
+    """Rows in one and other, and rows in only one of them (as multisets)."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{one}' as one (read_only)")
+        con.execute(f"attach '{other}' as other (read_only)")
+        return con.execute(
+            "select (select count(*) from one.base_uploads__events),"
+            " (select count(*) from other.base_uploads__events),"
+            " (select count(*) from ("
+            f"  (select {COLUMNS} from one.base_uploads__events"
+            f"   except all select {COLUMNS} from other.base_uploads__events)"
+            "  union all"
+            f"  (select {COLUMNS} from other.base_uploads__events"
+            f"   except all select {COLUMNS} from one.base_uploads__events)))"
+        ).fetchone()
+    finally:
+        con.close()
 
 
 @pytest.fixture(scope="module")
@@ -49,39 +80,37 @@ def uploads(tmp_path_factory) -> Path:
     return out / "uploads"
 
 
-def test_a_load_too_big_for_memory_streams_to_the_same_rows(tmp_path, uploads, monkeypatch):
-    kept, kept_sql = build(tmp_path / "kept", uploads, "8GB", monkeypatch)
-    streamed, streamed_sql = build(tmp_path / "streamed", uploads, "100MB", monkeypatch)
+def test_a_load_too_big_for_memory_is_batched_or_streams_to_the_same_rows(
+    tmp_path, uploads, monkeypatch
+):
+    # 8GB: both files in one kept batch; 150MB: a kept batch per file (an
+    # eighth is 18.75 MB, a file 22 MB); 60MB: each file streams (a third is
+    # 20 MB).
+    kept, kept_sql, kept_log = build(tmp_path / "kept", uploads, "8GB", monkeypatch)
+    batched, batched_sql, batched_log = build(
+        tmp_path / "batched", uploads, "150MB", monkeypatch
+    )
+    streamed, streamed_sql, _ = build(tmp_path / "streamed", uploads, "60MB", monkeypatch)
+    first, second = sorted(uploads.glob("*.csv"))
     assert "source as materialized (" in kept_sql
+    assert str(second) in kept_sql and "loading batch" not in kept_log
+    assert "source as materialized (" in batched_sql
+    assert str(first) in batched_sql and str(second) not in batched_sql
+    assert "loading batch 2 of 2, 1 file(s)" in batched_log
     assert "source as (" in streamed_sql
 
-    con = duckdb.connect()
+    con = duckdb.connect(str(kept), read_only=True)
     try:
-        con.execute(f"attach '{kept}' as kept (read_only)")
-        con.execute(f"attach '{streamed}' as streamed (read_only)")
-        columns = (
-            "source_file, source_row_number, rejection_reason, raw_values,"
-            " row_fingerprint, customer_id, event_at, unit_price, quantity, address"
-        )
-        counts = con.execute(
-            "select (select count(*) from kept.base_uploads__events),"
-            " (select count(*) from streamed.base_uploads__events),"
-            " (select count(*) from kept.base_uploads__events"
-            "  where rejection_reason is not null)"
-        ).fetchone()
-        differences = con.execute(
-            f"select count(*) from ("
-            f" (select {columns} from kept.base_uploads__events"
-            f"  except all select {columns} from streamed.base_uploads__events)"
-            f" union all"
-            f" (select {columns} from streamed.base_uploads__events"
-            f"  except all select {columns} from kept.base_uploads__events))"
+        rejected = con.execute(
+            "select count(*) from base_uploads__events where rejection_reason is not null"
         ).fetchone()[0]
     finally:
         con.close()
-    assert counts[0] == counts[1] > 200_000
-    assert counts[2] > 0
-    assert differences == 0
+    assert rejected > 0
+    for other in (batched, streamed):
+        rows, other_rows, different = differences(kept, other)
+        assert rows == other_rows > 200_000
+        assert different == 0
 
     # And the numbers are the rows' places in their files.
     con = duckdb.connect(str(streamed), read_only=True)
@@ -105,3 +134,27 @@ def test_a_load_too_big_for_memory_streams_to_the_same_rows(tmp_path, uploads, m
             assert wrong == [], f"{path.name}: rows {wrong[:5]} hold other rows' values"
     finally:
         con.close()
+
+
+def test_changed_files_in_later_batches_replace_their_rows(tmp_path, uploads, monkeypatch):
+    landing = tmp_path / "uploads"
+    shutil.copytree(uploads, landing)
+    batched, _, _ = build(tmp_path / "batched", landing, "150MB", monkeypatch)
+
+    # Both files change: the first is reloaded by the model's own query, the
+    # second by the post-hook, which must delete its earlier rows first.
+    for path in sorted(landing.glob("*.csv")):
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        path.write_text("".join(lines[:-1000]), encoding="utf-8")
+    _, _, log = build(tmp_path / "batched", landing, "150MB", monkeypatch)
+    assert "loading batch 2 of 2, 1 file(s)" in log
+    fresh, _, _ = build(tmp_path / "fresh", landing, "8GB", monkeypatch)
+
+    rows, fresh_rows, different = differences(batched, fresh)
+    assert rows == fresh_rows > 190_000
+    assert different == 0
+
+    # And a run with nothing new loads nothing.
+    _, _, log = build(tmp_path / "batched", landing, "150MB", monkeypatch)
+    assert "loading batch" not in log
+    assert differences(batched, fresh) == (rows, rows, 0)
