@@ -11,9 +11,7 @@
 
 with
 
-{# Used more than once: each use scans the table again (only the columns
-   and rows it needs) instead of a copy of every column (cte_materialization). #}
-interactions as {{ cte_materialization(false) }} (
+interactions as (
 
     select * from {{ ref('int_product_interactions_weighted') }}
 
@@ -33,23 +31,9 @@ as_of as (
 
 {# Interactions are one row per customer (or the anonymous null) and
    product: sums of their decimal sums are exact, so a score does not depend
-   on row order, and counting customers needs no distinct. #}
-interactions_summed_to_products as (
-
-    select
-        'all' as rfm_segment,
-        product_id,
-        anchor_date,
-        sum(anchored_weight_sum) as anchored_weight_sum,
-        sum(event_count) as event_count,
-        count(customer_id) as customers
-
-    from interactions
-
-    group by 1, 2, 3
-
-),
-
+   on row order, and counting customers needs no distinct. One pass over the
+   pairs: summed by segment, the pairs of anonymous visitors and of customers
+   without a segment (no accepted upload event) under a null one. #}
 interactions_summed_to_segment_products as (
 
     select
@@ -62,8 +46,25 @@ interactions_summed_to_segment_products as (
 
     from interactions
 
-    inner join customers
+    left join customers
         on interactions.customer_id = customers.customer_id
+
+    group by 1, 2, 3
+
+),
+
+{# 'all' is every pair, so the segments' sums (null included) added up. #}
+interactions_summed_to_products as (
+
+    select
+        'all' as rfm_segment,
+        product_id,
+        anchor_date,
+        sum(anchored_weight_sum) as anchored_weight_sum,
+        sum(event_count) as event_count,
+        sum(customers) as customers
+
+    from interactions_summed_to_segment_products
 
     group by 1, 2, 3
 
@@ -76,6 +77,7 @@ audience_products_summed as (
     union all
 
     select * from interactions_summed_to_segment_products
+    where rfm_segment is not null
 
 ),
 
