@@ -158,3 +158,48 @@ def test_changed_files_in_later_batches_replace_their_rows(tmp_path, uploads, mo
     _, _, log = build(tmp_path / "batched", landing, "150MB", monkeypatch)
     assert "loading batch" not in log
     assert differences(batched, fresh) == (rows, rows, 0)
+
+
+def test_a_batch_that_fails_loads_nothing_and_keeps_what_was_loaded(
+    tmp_path, uploads, monkeypatch
+):
+    """The post-hook's batches run in the model's transaction: when one
+    fails, the run's earlier batches go too, and earlier runs' rows stay."""
+    monkeypatch.setenv("RFM_DUCKDB_MEMORY_LIMIT", "150MB")
+    first, second = sorted(uploads.glob("*.csv"))
+    landing = tmp_path / "uploads"
+    landing.mkdir()
+    shutil.copy(first, landing / "a.csv")
+    run = tmp_path / "run"
+    utf8 = {"raw_events_path": f"{landing}/*.csv", "upload_encoding": "utf-8"}
+    only_uploads = (
+        "--select", "base_uploads__events",
+        "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test",
+    )
+    result = dbt_build(run, utf8, *only_uploads)
+    assert result.returncode == 0, result.stdout[-4000:]
+
+    def files_and_rows() -> list[tuple[str, int]]:
+        con = duckdb.connect(str(run / "rfm.duckdb"), read_only=True)
+        try:
+            return con.execute(
+                "select source_file, count(*) from base_uploads__events"
+                " group by 1 order by 1"
+            ).fetchall()
+        finally:
+            con.close()
+
+    loaded = files_and_rows()
+    assert [Path(name).name for name, _ in loaded] == ["a.csv"]
+
+    # b.csv loads in the model's own query, c.csv in the post-hook, where a
+    # byte that is not UTF-8 fails the read (the encoding is forced).
+    shutil.copy(second, landing / "b.csv")
+    data = first.read_bytes()
+    cut = data.index(b"\n", len(data) // 2) + 1
+    (landing / "c.csv").write_bytes(data[:cut] + b"caf\xe9" + data[cut:])
+    result = dbt_build(run, utf8, *only_uploads)
+    assert result.returncode != 0
+    assert "loading batch 2 of 2" in result.stdout
+    assert "c.csv" in result.stdout
+    assert files_and_rows() == loaded
