@@ -27,7 +27,7 @@ COMPILED = "compiled/rfm/models/staging/uploads/base_uploads__events.sql"
 
 
 def build(
-    run: Path, uploads: Path, memory_limit: str, monkeypatch
+    run: Path, uploads: Path, memory_limit: str, monkeypatch, *args: str
 ) -> tuple[Path, str, str]:
     """base_uploads__events alone, with DuckDB's memory_limit set."""
     monkeypatch.setenv("RFM_DUCKDB_MEMORY_LIMIT", memory_limit)
@@ -35,6 +35,7 @@ def build(
         run, {"raw_events_path": f"{uploads}/*.csv"},
         "--select", "base_uploads__events",
         "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test",
+        *args,
     )
     assert result.returncode == 0, result.stdout[-4000:]
     return run / "rfm.duckdb", (run / "target" / COMPILED).read_text(), result.stdout
@@ -157,6 +158,14 @@ def test_changed_files_in_later_batches_replace_their_rows(tmp_path, uploads, mo
     # And a run with nothing new loads nothing.
     _, _, log = build(tmp_path / "batched", landing, "150MB", monkeypatch)
     assert "loading batch" not in log
+    assert differences(batched, fresh) == (rows, rows, 0)
+
+    # A --full-refresh over the table builds aside and swaps it in before
+    # the post-hook runs: the hook must add to the new table, not the old.
+    _, _, log = build(
+        tmp_path / "batched", landing, "150MB", monkeypatch, "--full-refresh"
+    )
+    assert "loading batch 2 of 2, 1 file(s)" in log
     assert differences(batched, fresh) == (rows, rows, 0)
 
 
