@@ -55,14 +55,14 @@ new_fingerprints as (
 
 ),
 
+{# The valid rows sharing a new fingerprint with another valid row: a
+   fingerprint only a new row has is no repeat. #}
 rows_to_compare as (
 
-    select valid_rows.*
-
-    from valid_rows
-
-    inner join new_fingerprints
-        on valid_rows.row_fingerprint = new_fingerprints.row_fingerprint
+    {{ rows_sharing_keys(
+        ref('base_uploads__events'), 'rejection_reason is null',
+        'row_fingerprint', 'new_fingerprints',
+    ) | indent(4) }}
 
 ),
 
