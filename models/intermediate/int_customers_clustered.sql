@@ -2,8 +2,10 @@
     Every buyer assigned to the nearest K-Means centroid, in the standardised
     log1p space the model was fitted in. The fit runs on a bounded sample in
     Python (int_clusters_fitted); assignment is plain SQL, so it scales with the
-    warehouse rather than with Python memory.
+    warehouse rather than with Python memory. A view: customer_segments reads
+    it once and stores the cluster_id.
 #}
+{{ config(materialized='view') }}
 with
 
 customers as (

@@ -1,3 +1,10 @@
+{#
+    Every customer's 1..rfm_score_bins scores (buyers only), rfm_score and
+    named segment. A view: customer_segments reads it once, beside the
+    clusters, and stores the one table of customers a run writes after the
+    features; other models read the segments there.
+#}
+{{ config(materialized='view') }}
 {%- set bins = rfm_score_bins() -%}
 
 with

@@ -26,7 +26,7 @@ interactions as (
 as_of as (
 
     select max(as_of_date) as as_of_date
-    from {{ ref('int_customers_scored') }}
+    from {{ ref('int_customers_summarized') }}
 
 ),
 

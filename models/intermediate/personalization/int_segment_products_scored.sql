@@ -19,7 +19,7 @@ interactions as (
 
 customers as (
 
-    select * from {{ ref('int_customers_scored') }}
+    select * from {{ ref('customer_segments') }}
 
 ),
 

@@ -6,32 +6,27 @@ clusters as (
 
 ),
 
-assignments as (
-
-    select * from {{ ref('int_customers_clustered') }}
-
-),
-
+{# The stored assignments: customer_segments keeps every buyer's cluster
+   beside the features, so the nearest centroids are not computed again. #}
 customers as (
 
-    select * from {{ ref('int_customers_summarized') }}
+    select * from {{ ref('customer_segments') }}
 
 ),
 
 members_summed_to_clusters as (
 
     select
-        assignments.cluster_id,
+        cluster_id,
         count(*) as customers,
-        avg(customers.recency_days) as average_recency_days,
-        avg(customers.frequency) as average_frequency,
-        avg(customers.monetary) as average_monetary,
-        sum(customers.monetary) as revenue
+        avg(recency_days) as average_recency_days,
+        avg(frequency) as average_frequency,
+        avg(monetary) as average_monetary,
+        sum(monetary) as revenue
 
-    from assignments
+    from customers
 
-    inner join customers
-        on assignments.customer_id = customers.customer_id
+    where cluster_id is not null
 
     group by 1
 
