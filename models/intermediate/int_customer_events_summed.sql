@@ -1,10 +1,16 @@
 {#
     Each customer's accepted upload events before the as-of date: the first
-    and last event time and how many.
+    and last event time and how many, and their orders (int_orders_grouped):
+    how many, their revenue and lines, the first and last.
 
     Incremental by customer: a run reads only the events loaded since the
-    last one and those the as-of date has moved past (events_to_add), and
-    adds them to the stored figures of the customers they touch. When the
+    last one and those the as-of date has moved past (events_to_add), adds
+    them to the stored figures of the customers they touch, and sums those
+    customers' orders again, from int_orders_grouped, which the same events
+    changed and only for them. The other customers keep their stored rows,
+    so that a daily run writes the customers it touched, not every customer;
+    int_customers_summarized turns the figures into features on the as-of
+    date. When the
     stored figures no longer fit (stored_events_state: the as-of date moved
     back, or events they counted left staging) the run sums every event
     again, as a full refresh does, and the post-hook drops the customers no
@@ -19,6 +25,7 @@
 ) }}
 {%- set run = stored_events_run(
     'event_count', '1 = 1', 'events', 'summing every event again',
+    ['frequency', 'monetary', 'order_lines', 'first_order_at', 'last_order_at'],
 ) %}
 
 with
@@ -101,6 +108,33 @@ customers as (
 
 ),
 
+{# Adding, the orders of the customers with new events: a new purchase is a
+   new event, so no other customer's orders changed. #}
+orders as (
+
+    select * from {{ ref('int_orders_grouped') }}
+    {%- if run.adding %}
+    where customer_id in (select customers.customer_id from customers)
+    {%- endif %}
+
+),
+
+orders_summed_to_customers as (
+
+    select
+        customer_id,
+        count(*) as frequency,
+        sum(order_revenue) as monetary,
+        sum(order_lines) as order_lines,
+        min(ordered_at) as first_order_at,
+        max(ordered_at) as last_order_at
+
+    from orders
+
+    group by 1
+
+),
+
 final as (
 
     select
@@ -108,6 +142,14 @@ final as (
         customers.first_event_at,
         customers.last_event_at,
         cast(customers.event_count as bigint) as event_count,
+        cast(coalesce(orders_summed_to_customers.frequency, 0) as integer)
+            as frequency,
+        cast(coalesce(orders_summed_to_customers.monetary, 0) as decimal(18, 2))
+            as monetary,
+        cast(coalesce(orders_summed_to_customers.order_lines, 0) as bigint)
+            as order_lines,
+        orders_summed_to_customers.first_order_at,
+        orders_summed_to_customers.last_order_at,
         as_of.as_of_date,
         (
             select max(loaded.loaded_at)
@@ -118,6 +160,9 @@ final as (
     from customers
 
     cross join as_of
+
+    left join orders_summed_to_customers
+        on customers.customer_id = orders_summed_to_customers.customer_id
 
 )
 
