@@ -10,11 +10,10 @@
     changed and only for them. The other customers keep their stored rows,
     so that a daily run writes the customers it touched, not every customer;
     int_customers_summarized turns the figures into features on the as-of
-    date. When the
-    stored figures no longer fit (stored_events_state: the as-of date moved
-    back, or events they counted left staging) the run sums every event
-    again, as a full refresh does, and the post-hook drops the customers no
-    longer there.
+    date. When the stored figures no longer fit (stored_events_state: the
+    as-of date moved back, or events they counted left staging) the run sums
+    every event again, as a full refresh does, and the post-hook drops the
+    customers no longer there.
 #}
 {{ config(
     materialized='incremental',
