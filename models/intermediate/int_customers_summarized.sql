@@ -17,8 +17,8 @@ customers as (
 
 ),
 
-{# The as-of date of this run: a customer the run did not touch keeps the
-   date its stored figures were last added to for. #}
+{# The as-of date of this run: the days count to it, whichever date a
+   customer's stored figures were last added to for. #}
 as_of as (
 
     select {{ as_of_date() }} as as_of_date
