@@ -2,12 +2,6 @@ with
 
 customers as (
 
-    select * from {{ ref('int_customers_scored') }}
-
-),
-
-clustered as (
-
     select * from {{ ref('int_customers_clustered') }}
 
 ),
@@ -25,7 +19,7 @@ final as (
         cast(customers.m_score as integer) as m_score,
         cast(customers.rfm_score as varchar) as rfm_score,
         cast(customers.rfm_segment as varchar) as rfm_segment,
-        cast(clustered.cluster_id as integer) as cluster_id,
+        cast(customers.cluster_id as integer) as cluster_id,
         cast(customers.average_order_value as decimal(18, 2))
             as average_order_value,
         cast(customers.first_order_at as timestamp) as first_order_at,
@@ -37,9 +31,6 @@ final as (
         cast(customers.event_count as integer) as event_count
 
     from customers
-
-    left join clustered
-        on customers.customer_id = clustered.customer_id
 
 )
 
