@@ -61,8 +61,12 @@ dbt-test: $(STAMP)
 	             clickstream_path: '$$tmp/data/clickstream/*.jsonl'}"; \
 	echo "dbt build on $(TEST_EVENTS) dirty sample events: ok"
 
+# One worker per core (pytest-xdist); a test file runs whole on one worker, so
+# a module's shared warehouse is built once. PYTEST_WORKERS=0: no workers.
+PYTEST_WORKERS ?= 2
+
 pytest: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 test: lint dbt-test pytest
 
